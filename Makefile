@@ -1,0 +1,80 @@
+# The two front-door commands: `make run` and `make test` (README). Both set up whatever a
+# fresh Debian 12 machine lacks, and are quick the second time (stamps under .make/).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STAMP := .make
+
+# Runtime: WeasyPrint's Pango and HarfBuzz subsetting, Chinese fonts, gettext for the
+# catalogue. Tests add Debian's chromium (browsers are never downloaded) and poppler.
+RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext
+TEST_PACKAGES := chromium poppler-utils
+
+# Tests never read a developer's .env: what they run against is set here or by .ci/run.
+TEST_ENV := DOTENV_FILE= DEBUG=true SECRET_KEY=test-only-key-never-used-outside-the-test-suite
+
+.PHONY: help run test test-services system-packages lint migrate seed clean
+
+help:
+	@echo "make run    set up and serve the portal with demo data on http://$(HOST):$(PORT)"
+	@echo "make test   set up and run linters, checks and the test suite"
+
+$(STAMP)/python:
+	@mkdir -p $(STAMP)
+	@command -v $(PYTHON) >/dev/null || scripts/system-packages.sh python3.11
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || scripts/system-packages.sh python3.11-venv
+	@touch $@
+
+$(STAMP)/runtime-packages:
+	@mkdir -p $(STAMP)
+	@scripts/system-packages.sh $(RUNTIME_PACKAGES)
+	@touch $@
+
+$(STAMP)/test-packages: $(STAMP)/runtime-packages
+	@scripts/system-packages.sh $(TEST_PACKAGES)
+	@touch $@
+
+$(STAMP)/venv: requirements.txt $(STAMP)/python
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(STAMP)/venv-dev: requirements-dev.txt $(STAMP)/venv
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+lms/locale/zh_Hans/LC_MESSAGES/django.mo: lms/locale/zh_Hans/LC_MESSAGES/django.po $(STAMP)/runtime-packages
+	@msgfmt --check -o $@ $<
+
+run: $(STAMP)/venv $(STAMP)/runtime-packages lms/locale/zh_Hans/LC_MESSAGES/django.mo
+	@scripts/dotenv.sh
+	@$(BIN)/python manage.py migrate --no-input -v 0
+	@$(BIN)/python manage.py seed_demo
+	@echo "Serving http://$(HOST):$(PORT)/  (Wagtail admin at /admin/; demo accounts in README.md)"
+	@$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: $(STAMP)/venv-dev
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(TEST_ENV) $(BIN)/mypy .
+	$(TEST_ENV) $(BIN)/lint-imports
+	$(TEST_ENV) $(BIN)/python manage.py check --fail-level WARNING
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+test: $(STAMP)/venv-dev $(STAMP)/test-packages lms/locale/zh_Hans/LC_MESSAGES/django.mo lint
+	$(TEST_ENV) $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+# The services leg (.ci/run): the same suite on PostgreSQL, Redis and a real worker.
+# Needs DATABASE_URL, REDIS_URL and CELERY_BROKER_URL in the environment.
+test-services: $(STAMP)/venv-dev $(STAMP)/test-packages lms/locale/zh_Hans/LC_MESSAGES/django.mo
+	DOTENV_FILE= DEBUG=true SECRET_KEY=test-only-key-never-used-outside-the-test-suite \
+	LMS_REQUIRE_SERVICES=1 $(BIN)/pytest -n 2 --create-db $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(STAMP) $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,13 @@
+"""ASGI entry point."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+
+application = get_asgi_application()
+
+from lms.preflight import preflight  # noqa: E402
+
+preflight()

@@ -1,0 +1,41 @@
+"""The portal's own pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from org import selectors as org_selectors
+
+
+class HomePage(Page):
+    """The portal's front page: a welcome for visitors, the learner's own overview once in."""
+
+    intro = RichTextField(
+        _("introduction"),
+        blank=True,
+        help_text=_("Shown to everyone above the sign-in button or the learner's overview."),
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context(request, *args, **kwargs)
+        person = org_selectors.person_for_user(request.user)
+        context["person"] = person
+        if person is not None:
+            context["roles"] = org_selectors.person_roles(person)
+            context["ancestry"] = org_selectors.org_unit_ancestry(person.org_unit)
+            context["hr_scopes"] = org_selectors.person_hr_scopes(person)
+        return context

@@ -1,0 +1,64 @@
+"""Views of the portal itself."""
+
+from __future__ import annotations
+
+import time
+
+from celery.exceptions import TimeoutError as CeleryTimeout
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from lms import preflight
+from lms.tasks import health_probe
+
+WORKER_REPLY_SECONDS = 3.0
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and task-queue status as JSON: 200 when all answer, 503 when one does not.
+
+    ``?workers=1`` also sends a task through the queue and waits for a worker's reply, so a
+    monitor can tell "broker up but nobody consuming" from healthy.
+    """
+    checks: dict[str, dict[str, object]] = {
+        "database": _timed(preflight.database_problem),
+        "task_queue": _timed(preflight.broker_problem),
+    }
+    checks["task_queue"]["mode"] = "eager" if settings.CELERY_TASK_ALWAYS_EAGER else "broker"
+    if request.GET.get("workers") == "1":
+        checks["workers"] = _worker_round_trip()
+    healthy = all(check["status"] == "ok" for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+def _timed(check: preflight.Check) -> dict[str, object]:
+    started = time.monotonic()
+    problem = check()
+    result: dict[str, object] = {"latency_ms": round((time.monotonic() - started) * 1000, 1)}
+    if problem:
+        result.update(status="error", error=problem)
+    else:
+        result["status"] = "ok"
+    return result
+
+
+def _worker_round_trip() -> dict[str, object]:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"status": "ok", "mode": "eager"}
+    if not settings.CELERY_RESULT_BACKEND:
+        return {"status": "error", "error": "no result backend configured (REDIS_URL)"}
+    started = time.monotonic()
+    try:
+        health_probe.delay().get(timeout=WORKER_REPLY_SECONDS, propagate=True)
+    except CeleryTimeout:
+        return {"status": "error", "error": f"no worker replied within {WORKER_REPLY_SECONDS} s"}
+    except Exception as error:  # broker or backend down: report it, do not raise a 500
+        return {"status": "error", "error": str(error) or type(error).__name__}
+    return {"status": "ok", "latency_ms": round((time.monotonic() - started) * 1000, 1)}

@@ -1,0 +1,109 @@
+"""Reads of the organisation, and the access scope every list, export and API starts from.
+
+The rule: a platform administrator sees everyone; an HR officer sees the subtrees of the
+units they are assigned to; anybody else sees only themselves. Filters applied afterwards
+can only narrow these querysets, and a view looks objects up in them, so anything outside
+the scope is a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from org.models import OrgUnit, Person, Role, RoleAssignment
+
+
+def person_for_user(user: Any) -> Person | None:
+    """The person behind a login, with the unit loaded, or None (anonymous, or no record)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Person.objects.select_related("org_unit").filter(user_id=user.pk).first()
+
+
+def person_roles(person: Person) -> list[Role]:
+    """Every role the person holds, learner first, each once."""
+    granted = set(person.role_assignments.values_list("role", flat=True))
+    return [Role.LEARNER, *(role for role in Role if role in granted)]
+
+
+def person_hr_scopes(person: Person) -> list[OrgUnit]:
+    """The units whose subtrees an HR officer is responsible for."""
+    return list(
+        OrgUnit.objects.filter(
+            role_assignments__person=person, role_assignments__role=Role.HR_OFFICER
+        ).order_by("path")
+    )
+
+
+def org_unit_ancestry(unit: OrgUnit) -> list[OrgUnit]:
+    """The unit's ancestors from the root down, then the unit: one query, from its path."""
+    steps = range(unit.steplen, len(unit.path) + 1, unit.steplen)
+    return list(OrgUnit.objects.filter(path__in=[unit.path[:end] for end in steps]).order_by("path"))
+
+
+def is_platform_admin(user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    return RoleAssignment.objects.filter(
+        person__user_id=user.pk, role=Role.PLATFORM_ADMIN
+    ).exists()
+
+
+def scope_roots(user: Any) -> list[OrgUnit] | None:
+    """The subtree roots a user may see: None means the whole tree, [] means none."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if is_platform_admin(user):
+        return None
+    units = OrgUnit.objects.filter(
+        role_assignments__person__user_id=user.pk,
+        role_assignments__role=Role.HR_OFFICER,
+        role_assignments__person__is_active=True,
+    ).order_by("path")
+    return _outermost(units)
+
+
+def subtree_q(units: Iterable[OrgUnit], *, field: str = "") -> Q:
+    """A filter matching rows in the subtrees of ``units``; ``field`` leads to an OrgUnit.
+
+    With no units it matches nothing (never everything: an empty OR would).
+    """
+    lookup = f"{field}__path__startswith" if field else "path__startswith"
+    condition = Q(pk__in=[])
+    for unit in units:
+        condition |= Q(**{lookup: unit.path})
+    return condition
+
+
+def visible_org_units(user: Any) -> QuerySet[OrgUnit]:
+    """Organisation units the user may see and filter by."""
+    roots = scope_roots(user)
+    units = OrgUnit.objects.order_by("path")
+    if roots is None:
+        return units
+    return units.filter(subtree_q(roots))
+
+
+def visible_people(user: Any) -> QuerySet[Person]:
+    """People the user may see: the root of every people list, export and API."""
+    people = Person.objects.select_related("org_unit", "user").order_by("employee_number")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return people.none()
+    roots = scope_roots(user)
+    if roots is None:
+        return people
+    return people.filter(subtree_q(roots, field="org_unit") | Q(user_id=user.pk))
+
+
+def _outermost(units: Iterable[OrgUnit]) -> list[OrgUnit]:
+    """Drop units that lie inside another unit of the list; units must come sorted by path."""
+    kept: list[OrgUnit] = []
+    for unit in units:
+        if not any(unit.path.startswith(outer.path) for outer in kept):
+            kept.append(unit)
+    return kept

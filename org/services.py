@@ -1,0 +1,166 @@
+"""Writes to the organisation tree, people and roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from org.models import (
+    ALLOWED_CHILD_KINDS,
+    OrgUnit,
+    OrgUnitKind,
+    Person,
+    Rank,
+    Role,
+    RoleAssignment,
+)
+
+# Django groups that carry each granted role's permissions in the Wagtail admin.
+ROLE_GROUPS: dict[str, str] = {
+    Role.TRAINER: "Trainers",
+    Role.HR_OFFICER: "HR officers",
+}
+
+
+@transaction.atomic
+def org_unit_create(
+    *,
+    parent: OrgUnit | None,
+    name: str,
+    kind: str,
+    division_code: str,
+    code: str,
+) -> OrgUnit:
+    """Add a unit under ``parent`` (or a province as a new root), checking the tree's shape."""
+    if kind not in OrgUnitKind.values:
+        raise ValidationError({"kind": _("Unknown kind of organisation unit: %s.") % kind})
+    if parent is None:
+        if kind != OrgUnitKind.PROVINCE:
+            raise ValidationError({"kind": _("Only a province can be the root of the tree.")})
+        unit = OrgUnit(name=name, kind=kind, division_code=division_code, code=code)
+        unit.full_clean(exclude=["path", "depth", "numchild"])
+        return OrgUnit.add_root(instance=unit)
+
+    # treebeard gives the new child the path after its last sibling; two concurrent adds
+    # under one parent would pick the same path. Locking the parent row serialises them.
+    parent = OrgUnit.objects.select_for_update().get(pk=parent.pk)
+    if kind not in ALLOWED_CHILD_KINDS[parent.kind]:
+        raise ValidationError(
+            {
+                "kind": _("A %(child)s cannot be placed under a %(parent)s.")
+                % {
+                    "child": OrgUnitKind(kind).label,
+                    "parent": OrgUnitKind(parent.kind).label,
+                }
+            }
+        )
+    unit = OrgUnit(name=name, kind=kind, division_code=division_code, code=code)
+    unit.full_clean(exclude=["path", "depth", "numchild"])
+    child: OrgUnit = parent.add_child(instance=unit)
+    return child
+
+
+@transaction.atomic
+def person_create(
+    *,
+    username: str,
+    real_name: str,
+    employee_number: str,
+    org_unit: OrgUnit,
+    password: str | None = None,
+    email: str = "",
+    rank: str = "",
+    position: str = "",
+) -> Person:
+    """Create a login and the person behind it; without a password the login is unusable."""
+    if rank and rank not in Rank.values:
+        raise ValidationError({"rank": _("Unknown rank: %s.") % rank})
+    user_model = get_user_model()
+    user: AbstractUser = user_model(username=username, email=email)
+    user.full_clean(exclude=["password"])
+    if password is None:
+        user.set_unusable_password()
+    else:
+        validate_password(password, user=user)
+        user.set_password(password)
+    user.save()
+    person = Person(
+        user=user,
+        real_name=real_name,
+        employee_number=employee_number,
+        org_unit=org_unit,
+        rank=rank,
+        position=position,
+    )
+    person.full_clean()
+    person.save()
+    return person
+
+
+@transaction.atomic
+def person_deactivate(*, person: Person) -> Person:
+    """Mark a person as gone: the login stops working, the history stays."""
+    person.is_active = False
+    person.save(update_fields=["is_active", "updated_at"])
+    user = person.user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return person
+
+
+@transaction.atomic
+def role_grant(*, person: Person, role: str, org_unit: OrgUnit | None = None) -> RoleAssignment:
+    """Grant a role (HR officers over ``org_unit``'s subtree); granting twice changes nothing."""
+    if role == Role.LEARNER:
+        raise ValidationError({"role": _("Every person is a learner; there is nothing to grant.")})
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role: %s.") % role})
+    if role == Role.HR_OFFICER and org_unit is None:
+        raise ValidationError({"org_unit": _("An HR officer needs an organisation unit.")})
+    if role != Role.HR_OFFICER and org_unit is not None:
+        raise ValidationError({"org_unit": _("Only HR officers are bound to a unit.")})
+    assignment, _created = RoleAssignment.objects.get_or_create(
+        person=person, role=role, org_unit=org_unit
+    )
+    person_account_sync(person=person)
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, person: Person, role: str, org_unit: OrgUnit | None = None) -> None:
+    """Take a role back; revoking one that is not held changes nothing."""
+    RoleAssignment.objects.filter(person=person, role=role, org_unit=org_unit).delete()
+    person_account_sync(person=person)
+
+
+@transaction.atomic
+def person_account_sync(*, person: Person) -> None:
+    """Make the login's admin flags and groups follow the person's roles."""
+    roles = set(RoleAssignment.objects.filter(person=person).values_list("role", flat=True))
+    user = person.user
+    is_admin = Role.PLATFORM_ADMIN in roles
+    is_staff = is_admin or bool(roles & set(ROLE_GROUPS))
+    if (user.is_superuser, user.is_staff) != (is_admin, is_staff):
+        user.is_superuser = is_admin
+        user.is_staff = is_staff
+        user.save(update_fields=["is_superuser", "is_staff"])
+    for role, group_name in ROLE_GROUPS.items():
+        group = _role_group(group_name)
+        if role in roles:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)
+
+
+def _role_group(name: str) -> Group:
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        # Both roles work in the Wagtail admin; later issues add their own permissions.
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+        )
+    return group

@@ -1,0 +1,91 @@
+"""Fixtures shared by every test, and the rule for tests that need real services.
+
+Tests marked ``postgres`` need PostgreSQL, ``worker`` a Celery broker, ``browser`` Debian's
+chromium. Without them such a test is skipped in a developer's run, but fails when
+LMS_REQUIRE_SERVICES=1 (the services leg of .ci/run) or, for the browser, when CI=true:
+a missing service must never pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from org import services
+from org.models import Person, Role
+from tests import factories
+
+REQUIRE_SERVICES = os.environ.get("LMS_REQUIRE_SERVICES") == "1"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _missing(marker: str) -> str | None:
+    if marker == "postgres" and connection.vendor != "postgresql":
+        return "needs PostgreSQL (set DATABASE_URL=postgresql://...)"
+    if marker == "worker" and (settings.CELERY_TASK_ALWAYS_EAGER or not settings.REDIS_URL):
+        return "needs a Redis broker and result backend (CELERY_BROKER_URL, REDIS_URL)"
+    if marker == "browser" and not os.path.exists(CHROMIUM):
+        return "needs Debian's chromium (make test installs it)"
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker in ("postgres", "worker", "browser"):
+        if item.get_closest_marker(marker) is None:
+            continue
+        reason = _missing(marker)
+        if reason is None:
+            continue
+        if REQUIRE_SERVICES or (marker == "browser" and IN_CI):
+            pytest.fail(f"{marker} test cannot run: {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: pytest.FixtureRequest) -> None:
+    # PBKDF2's deliberate slowness is for attackers, not for a test suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def tree(db: None) -> factories.Tree:
+    return factories.Tree()
+
+
+@pytest.fixture
+def learner(tree: factories.Tree) -> Person:
+    return factories.person_create(
+        unit=tree.xihu_it_section,
+        real_name="张晓明",
+        username="learner",
+        rank="principal_clerk_2",
+        position="科员",
+    )
+
+
+@pytest.fixture
+def xihu_hr(tree: factories.Tree) -> Person:
+    person = factories.person_create(unit=tree.xihu_data_bureau, real_name="赵丽", username="xihuhr")
+    services.role_grant(person=person, role=Role.HR_OFFICER, org_unit=tree.xihu)
+    return person
+
+
+@pytest.fixture
+def hangzhou_hr(tree: factories.Tree) -> Person:
+    person = factories.person_create(unit=tree.hangzhou, real_name="王建国", username="hzhr")
+    services.role_grant(person=person, role=Role.HR_OFFICER, org_unit=tree.hangzhou)
+    return person
+
+
+@pytest.fixture
+def platform_admin(tree: factories.Tree) -> Person:
+    person = factories.person_create(
+        unit=tree.provincial_hr_department, real_name="陈志远", username="padmin"
+    )
+    services.role_grant(person=person, role=Role.PLATFORM_ADMIN)
+    return person
