@@ -35,7 +35,8 @@ class HomePage(Page):
         person = org_selectors.person_for_user(request.user)
         context["person"] = person
         if person is not None:
-            context["roles"] = org_selectors.person_roles(person)
+            roles = org_selectors.person_roles(person)
+            context["roles"] = roles.roles
+            context["hr_scopes"] = roles.hr_scopes
             context["ancestry"] = org_selectors.org_unit_ancestry(person.org_unit)
-            context["hr_scopes"] = org_selectors.person_hr_scopes(person)
         return context

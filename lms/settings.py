@@ -207,19 +207,22 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "lms.security.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
+# The security log must say which account and which address were locked out; passwords
+# are always masked by django-axes.
+AXES_SENSITIVE_PARAMETERS: list[str] = []
 TRUSTED_PROXY_COUNT = config.integer("TRUSTED_PROXY_COUNT", 0, maximum=5)
 
 # --- Security (production) ---------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"  # Wagtail's preview frames pages of its own site.
+X_FRAME_OPTIONS = "DENY"  # Wagtail lifts it to SAMEORIGIN on its own preview views.
 if not DEBUG:
     SECURE_SSL_REDIRECT = config.boolean("SECURE_SSL_REDIRECT", True)
     # The load balancer probes /healthz/ over plain HTTP on the private network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
     SECURE_HSTS_SECONDS = config.integer("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = config.boolean("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = config.boolean("SECURE_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = config.boolean("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     if TRUSTED_PROXY_COUNT:
@@ -249,6 +252,11 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# In development whitenoise serves straight from the apps' static folders; in production
+# from STATIC_ROOT, filled by collectstatic at deploy time.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- E-mail -------------------------------------------------------------------------
 _email = config.email("EMAIL_URL", "consolemail://")

@@ -9,6 +9,7 @@ the scope is a 404.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -23,18 +24,20 @@ def person_for_user(user: Any) -> Person | None:
     return Person.objects.select_related("org_unit").filter(user_id=user.pk).first()
 
 
-def person_roles(person: Person) -> list[Role]:
-    """Every role the person holds, learner first, each once."""
-    granted = set(person.role_assignments.values_list("role", flat=True))
-    return [Role.LEARNER, *(role for role in Role if role in granted)]
+@dataclass(frozen=True)
+class PersonRoles:
+    roles: list[Role]  # learner first, each role once
+    hr_scopes: list[OrgUnit]  # the subtrees the person is HR officer for, by path
 
 
-def person_hr_scopes(person: Person) -> list[OrgUnit]:
-    """The units whose subtrees an HR officer is responsible for."""
-    return list(
-        OrgUnit.objects.filter(
-            role_assignments__person=person, role_assignments__role=Role.HR_OFFICER
-        ).order_by("path")
+def person_roles(person: Person) -> PersonRoles:
+    """The roles a person holds and the units an HR officer answers for, in one query."""
+    assignments = list(person.role_assignments.select_related("org_unit"))
+    granted = {assignment.role for assignment in assignments}
+    scopes = [a.org_unit for a in assignments if a.role == Role.HR_OFFICER and a.org_unit]
+    return PersonRoles(
+        roles=[Role.LEARNER, *(role for role in Role if role in granted)],
+        hr_scopes=sorted(scopes, key=lambda unit: unit.path),
     )
 
 

@@ -70,7 +70,7 @@ def test_the_service_explains_an_hr_officer_needs_a_unit(learner):
 def test_the_learner_role_is_everyones_and_cannot_be_granted(learner):
     with pytest.raises(ValidationError, match="Every person is a learner"):
         services.role_grant(person=learner, role="learner")
-    assert selectors.person_roles(learner) == ["learner"]
+    assert selectors.person_roles(learner).roles == ["learner"]
 
 
 def test_granting_a_role_twice_changes_nothing(tree, learner):
@@ -78,7 +78,8 @@ def test_granting_a_role_twice_changes_nothing(tree, learner):
     services.role_grant(person=learner, role="hr_officer", org_unit=tree.xihu)
 
     assert learner.role_assignments.count() == 1
-    assert selectors.person_roles(learner) == ["learner", "hr_officer"]
+    assert selectors.person_roles(learner).roles == ["learner", "hr_officer"]
+    assert selectors.person_roles(learner).hr_scopes == [tree.xihu]
 
 
 def test_a_trainer_gets_into_the_wagtail_admin_and_loses_it_on_revoke(learner):

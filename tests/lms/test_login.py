@@ -1,0 +1,148 @@
+"""Signing in, the learner's home page, lockout after brute force, and the idle timeout."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from org import services
+from tests import factories
+
+LOGIN = "/accounts/login/"
+
+
+def sign_in(client, username: str, password: str = factories.PASSWORD, **extra):
+    return client.post(LOGIN, {"username": username, "password": password}, **extra)
+
+
+@pytest.fixture(autouse=True)
+def fresh_lockouts(db):
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.all().delete()
+
+
+def test_the_sign_in_page_speaks_chinese(client, db):
+    response = client.get(LOGIN)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<html lang="zh-hans">' in page
+    assert "登录" in page
+    assert "用户名" in page
+    assert "密码" in page
+
+
+def test_the_english_sign_in_page_lives_under_en(client, db):
+    page = client.get("/en" + LOGIN).content.decode()
+
+    assert '<html lang="en">' in page
+    assert "Sign in" in page
+
+
+def test_a_learner_signs_in_and_sees_name_unit_and_role(client, learner):
+    response = sign_in(client, "learner", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/"
+    page = response.content.decode()
+    assert "张晓明" in page
+    assert "信息化科" in page
+    assert "浙江省 › 杭州市 › 西湖区 › 西湖区数据资源管理局 › 信息化科" in page
+    assert "学员" in page
+    assert "二级主任科员" in page
+
+
+def test_an_hr_officer_sees_the_subtree_they_are_responsible_for(client, hangzhou_hr):
+    page = sign_in(client, "hzhr", follow=True).content.decode()
+
+    assert "人事专员" in page
+    assert "负责范围" in page
+
+
+def test_a_wrong_password_shows_an_error_and_keeps_the_visitor_out(client, learner):
+    response = sign_in(client, "learner", "wrong-password")
+
+    assert response.status_code == 200
+    assert "请输入一个正确的" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_home_page_greets_visitors_with_a_sign_in_link(client, db):
+    page = client.get("/").content.decode()
+
+    assert 'href="/accounts/login/?next=/"' in page
+    assert "公务员网络学院" in page
+
+
+def test_brute_force_locks_the_account_and_logs_it(client, learner, caplog, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    caplog.set_level(logging.WARNING, logger="axes")
+
+    for _ in range(3):
+        sign_in(client, "learner", "wrong-password", REMOTE_ADDR="10.1.1.1")
+    # Even the right password from another address is refused while the account is locked.
+    response = sign_in(client, "learner", REMOTE_ADDR="10.2.2.2")
+
+    assert response.status_code == 429
+    assert "登录已暂时锁定" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    lockouts = [r.getMessage() for r in caplog.records if "Locking out" in r.getMessage()]
+    assert lockouts
+    assert 'username: "learner"' in lockouts[0]
+    assert 'ip_address: "10.1.1.1"' in lockouts[0]
+    assert "wrong-password" not in caplog.text
+
+
+def test_brute_force_from_one_address_locks_that_address_for_every_account(
+    client, tree, learner, settings
+):
+    settings.AXES_FAILURE_LIMIT = 3
+    factories.person_create(unit=tree.xihu, username="colleague")
+
+    for username in ("guess1", "guess2", "guess3"):
+        sign_in(client, username, "wrong-password", REMOTE_ADDR="10.3.3.3")
+
+    assert sign_in(client, "colleague", REMOTE_ADDR="10.3.3.3").status_code == 429
+    assert sign_in(client, "colleague", REMOTE_ADDR="10.4.4.4").status_code == 302
+
+
+def test_the_session_ends_after_the_idle_timeout(client, learner, settings):
+    sign_in(client, "learner")
+    assert client.get("/").context["person"] == learner
+
+    # Every request pushes the expiry forward by the idle timeout.
+    session = Session.objects.get()
+    assert session.expire_date > timezone.now() + timedelta(
+        seconds=settings.SESSION_COOKIE_AGE - 60
+    )
+
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get("/").context["person"] is None
+
+
+def test_signing_out_needs_a_post(client, learner):
+    sign_in(client, "learner")
+
+    assert client.get("/accounts/logout/").status_code == 405
+    assert client.post("/accounts/logout/").status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_deactivated_learner_cannot_sign_in(client, learner):
+    services.person_deactivate(person=learner)
+
+    assert sign_in(client, "learner").status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_home_page_stays_within_a_fixed_number_of_queries(
+    client, learner, django_assert_max_num_queries
+):
+    sign_in(client, "learner")
+    # Wagtail's routing takes eight of these; the person, roles and unit path three more.
+    with django_assert_max_num_queries(13):
+        assert client.get("/").status_code == 200
