@@ -20,9 +20,8 @@ def main() -> None:
         import django
 
         django.setup()
-        from lms.preflight import broker_problem, database_problem
-
         from lms.config import ConfigError
+        from lms.preflight import broker_problem, database_problem
 
         problem = database_problem() or (broker_problem() if command in NEEDS_BROKER else None)
         if problem:

@@ -108,7 +108,9 @@ def service_url(name: str, schemes: frozenset[str], example: str) -> str:
     return url
 
 
-EMAIL_SCHEMES = frozenset({"smtp", "smtps", "smtp+tls", "smtp+ssl", "consolemail", "filemail", "memorymail", "dummymail"})
+EMAIL_SCHEMES = frozenset(
+    {"smtp", "smtps", "smtp+tls", "smtp+ssl", "consolemail", "filemail", "memorymail", "dummymail"}
+)
 
 
 def email(name: str, default: str) -> dict[str, object]:
@@ -116,8 +118,8 @@ def email(name: str, default: str) -> dict[str, object]:
     scheme = urlsplit(url).scheme
     if scheme not in EMAIL_SCHEMES:
         raise ConfigError(
-            f"{name} uses the scheme {scheme or '(none)'!r}; expected smtp://user:password@host:587 "
-            "or consolemail://."
+            f"{name} uses the scheme {scheme or '(none)'!r}; expected "
+            "smtp://user:password@host:587 or consolemail://."
         )
     config: dict[str, object] = environ.Env.email_url_config(url)
     return config

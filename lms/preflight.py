@@ -56,6 +56,6 @@ def preflight() -> None:
 
 def _database_target() -> str:
     db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
+    if str(db["ENGINE"]).endswith("sqlite3"):
         return f"file {db['NAME']}"
     return f"{db.get('NAME')} on {db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}"

@@ -45,8 +45,7 @@ ALLOWED_HOSTS = config.word_list(
 )
 if not DEBUG and not ALLOWED_HOSTS:
     raise config.ConfigError(
-        "ALLOWED_HOSTS is not set; production mode needs the portal's host names, "
-        "comma-separated."
+        "ALLOWED_HOSTS is not set; production mode needs the portal's host names, comma-separated."
     )
 CSRF_TRUSTED_ORIGINS = config.word_list("CSRF_TRUSTED_ORIGINS", [])
 

@@ -117,9 +117,7 @@ class Person(models.Model):
         verbose_name_plural = _("people")
         ordering = ["employee_number"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(real_name=""), name="person_real_name_not_empty"
-            ),
+            models.CheckConstraint(condition=~Q(real_name=""), name="person_real_name_not_empty"),
             models.CheckConstraint(
                 condition=~Q(employee_number=""), name="person_employee_number_not_empty"
             ),

@@ -44,7 +44,9 @@ def person_roles(person: Person) -> PersonRoles:
 def org_unit_ancestry(unit: OrgUnit) -> list[OrgUnit]:
     """The unit's ancestors from the root down, then the unit: one query, from its path."""
     steps = range(unit.steplen, len(unit.path) + 1, unit.steplen)
-    return list(OrgUnit.objects.filter(path__in=[unit.path[:end] for end in steps]).order_by("path"))
+    return list(
+        OrgUnit.objects.filter(path__in=[unit.path[:end] for end in steps]).order_by("path")
+    )
 
 
 def is_platform_admin(user: Any) -> bool:
@@ -52,9 +54,7 @@ def is_platform_admin(user: Any) -> bool:
         return False
     if user.is_superuser:
         return True
-    return RoleAssignment.objects.filter(
-        person__user_id=user.pk, role=Role.PLATFORM_ADMIN
-    ).exists()
+    return RoleAssignment.objects.filter(person__user_id=user.pk, role=Role.PLATFORM_ADMIN).exists()
 
 
 def scope_roots(user: Any) -> list[OrgUnit] | None:

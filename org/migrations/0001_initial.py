@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,84 +15,229 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='OrgUnit',
+            name="OrgUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(max_length=255, unique=True)),
-                ('depth', models.PositiveIntegerField()),
-                ('numchild', models.PositiveIntegerField(default=0)),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('kind', models.CharField(choices=[('province', 'Province'), ('city', 'City'), ('county', 'County or district'), ('department', 'Department'), ('unit', 'Unit')], max_length=16, verbose_name='kind')),
-                ('division_code', models.CharField(max_length=6, validators=[django.core.validators.RegexValidator('^[1-9]\\d{5}$', 'An administrative division code has six digits, e.g. 330106.')], verbose_name='administrative division code')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("path", models.CharField(max_length=255, unique=True)),
+                ("depth", models.PositiveIntegerField()),
+                ("numchild", models.PositiveIntegerField(default=0)),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("province", "Province"),
+                            ("city", "City"),
+                            ("county", "County or district"),
+                            ("department", "Department"),
+                            ("unit", "Unit"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "division_code",
+                    models.CharField(
+                        max_length=6,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[1-9]\\d{5}$",
+                                "An administrative division code has six digits, e.g. 330106.",
+                            )
+                        ],
+                        verbose_name="administrative division code",
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'organisation unit',
-                'verbose_name_plural': 'organisation units',
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['province', 'city', 'county', 'department', 'unit'])), name='org_unit_kind_known')],
+                "verbose_name": "organisation unit",
+                "verbose_name_plural": "organisation units",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("kind__in", ["province", "city", "county", "department", "unit"])
+                        ),
+                        name="org_unit_kind_known",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('real_name', models.CharField(max_length=60, verbose_name='real name')),
-                ('employee_number', models.CharField(max_length=32, unique=True, verbose_name='employee number')),
-                ('rank', models.CharField(blank=True, choices=[('inspector_1', 'Level-1 inspector (一级巡视员)'), ('inspector_2', 'Level-2 inspector (二级巡视员)'), ('researcher_1', 'Level-1 researcher (一级调研员)'), ('researcher_2', 'Level-2 researcher (二级调研员)'), ('researcher_3', 'Level-3 researcher (三级调研员)'), ('researcher_4', 'Level-4 researcher (四级调研员)'), ('principal_clerk_1', 'Level-1 principal clerk (一级主任科员)'), ('principal_clerk_2', 'Level-2 principal clerk (二级主任科员)'), ('principal_clerk_3', 'Level-3 principal clerk (三级主任科员)'), ('principal_clerk_4', 'Level-4 principal clerk (四级主任科员)'), ('clerk_1', 'Level-1 clerk (一级科员)'), ('clerk_2', 'Level-2 clerk (二级科员)')], max_length=24, verbose_name='rank')),
-                ('position', models.CharField(blank=True, max_length=80, verbose_name='position')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='people', to='org.orgunit', verbose_name='organisation unit')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='person', to=settings.AUTH_USER_MODEL, verbose_name='user account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("real_name", models.CharField(max_length=60, verbose_name="real name")),
+                (
+                    "employee_number",
+                    models.CharField(max_length=32, unique=True, verbose_name="employee number"),
+                ),
+                (
+                    "rank",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("inspector_1", "Level-1 inspector (一级巡视员)"),
+                            ("inspector_2", "Level-2 inspector (二级巡视员)"),
+                            ("researcher_1", "Level-1 researcher (一级调研员)"),
+                            ("researcher_2", "Level-2 researcher (二级调研员)"),
+                            ("researcher_3", "Level-3 researcher (三级调研员)"),
+                            ("researcher_4", "Level-4 researcher (四级调研员)"),
+                            ("principal_clerk_1", "Level-1 principal clerk (一级主任科员)"),
+                            ("principal_clerk_2", "Level-2 principal clerk (二级主任科员)"),
+                            ("principal_clerk_3", "Level-3 principal clerk (三级主任科员)"),
+                            ("principal_clerk_4", "Level-4 principal clerk (四级主任科员)"),
+                            ("clerk_1", "Level-1 clerk (一级科员)"),
+                            ("clerk_2", "Level-2 clerk (二级科员)"),
+                        ],
+                        max_length=24,
+                        verbose_name="rank",
+                    ),
+                ),
+                ("position", models.CharField(blank=True, max_length=80, verbose_name="position")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="people",
+                        to="org.orgunit",
+                        verbose_name="organisation unit",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="person",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'people',
-                'ordering': ['employee_number'],
+                "verbose_name": "person",
+                "verbose_name_plural": "people",
+                "ordering": ["employee_number"],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('learner', 'Learner'), ('trainer', 'Trainer'), ('hr_officer', 'HR officer'), ('platform_admin', 'Platform administrator')], max_length=20, verbose_name='role')),
-                ('granted_at', models.DateTimeField(auto_now_add=True, verbose_name='granted')),
-                ('org_unit', models.ForeignKey(blank=True, help_text='HR officers see this unit and everything under it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='role_assignments', to='org.orgunit', verbose_name='scope')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to='org.person', verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("learner", "Learner"),
+                            ("trainer", "Trainer"),
+                            ("hr_officer", "HR officer"),
+                            ("platform_admin", "Platform administrator"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(auto_now_add=True, verbose_name="granted")),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="HR officers see this unit and everything under it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="role_assignments",
+                        to="org.orgunit",
+                        verbose_name="scope",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to="org.person",
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'role assignment',
-                'verbose_name_plural': 'role assignments',
+                "verbose_name": "role assignment",
+                "verbose_name_plural": "role assignments",
             },
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('real_name', ''), _negated=True), name='person_real_name_not_empty'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("real_name", ""), _negated=True),
+                name="person_real_name_not_empty",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('employee_number', ''), _negated=True), name='person_employee_number_not_empty'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("employee_number", ""), _negated=True),
+                name="person_employee_number_not_empty",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('org_unit__isnull', False), ('role', 'hr_officer')), models.Q(('role', 'hr_officer'), _negated=True), _connector='OR'), name='role_hr_officer_has_scope'),
+            model_name="roleassignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("org_unit__isnull", False), ("role", "hr_officer")),
+                    models.Q(("role", "hr_officer"), _negated=True),
+                    _connector="OR",
+                ),
+                name="role_hr_officer_has_scope",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.CheckConstraint(condition=models.Q(('role', 'hr_officer'), ('org_unit__isnull', True), _connector='OR'), name='role_only_hr_officer_has_scope'),
+            model_name="roleassignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("role", "hr_officer"), ("org_unit__isnull", True), _connector="OR"
+                ),
+                name="role_only_hr_officer_has_scope",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['trainer', 'hr_officer', 'platform_admin'])), name='role_assignable'),
+            model_name="roleassignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["trainer", "hr_officer", "platform_admin"])),
+                name="role_assignable",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.UniqueConstraint(fields=('person', 'role', 'org_unit'), name='role_assignment_unique'),
+            model_name="roleassignment",
+            constraint=models.UniqueConstraint(
+                fields=("person", "role", "org_unit"), name="role_assignment_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('org_unit__isnull', True)), fields=('person', 'role'), name='role_assignment_unscoped_unique'),
+            model_name="roleassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("org_unit__isnull", True)),
+                fields=("person", "role"),
+                name="role_assignment_unscoped_unique",
+            ),
         ),
     ]

@@ -25,11 +25,12 @@ def test_it_is_503_when_the_broker_does_not_answer(client, db, settings):
     settings.CELERY_BROKER_URL = f"redis://{CLOSED_PORT}/0"
     from lms.celery import app
 
-    app.conf.broker_url = settings.CELERY_BROKER_URL
+    previous = app.conf.broker_url
+    app.conf.update(broker_url=settings.CELERY_BROKER_URL)
     try:
         response = client.get("/healthz/")
     finally:
-        app.conf.broker_url = None
+        app.conf.update(broker_url=previous)
 
     assert response.status_code == 503
     body = response.json()

@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DEBUG": "false",
@@ -23,22 +21,22 @@ CLOSED_PORT = "127.0.0.1:9"  # discard service port: nothing listens on it here
 
 
 def run(
-    *args: str, timeout: int = 60, cwd: Path = ROOT, **env: str
+    *args: str, cwd: Path = ROOT, extra: dict[str, str] | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
+    """Run this project's Python with a clean environment plus ``extra`` and ``env``."""
     clean = {
         key: value
         for key, value in os.environ.items()
-        if key
-        not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}
+        if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}
     }
-    clean.update({"DOTENV_FILE": "", "PYTHONWARNINGS": "ignore"}, **env)
+    clean.update({"DOTENV_FILE": "", "PYTHONWARNINGS": "ignore"}, **(extra or {}), **env)
     return subprocess.run(
         [sys.executable, *args],
         cwd=cwd,
         env=clean,
         capture_output=True,
         text=True,
-        timeout=timeout,
+        timeout=120,
         check=False,
     )
 
@@ -102,7 +100,7 @@ def test_the_wsgi_application_refuses_to_load_without_its_database():
     result = run(
         "-c",
         "import lms.wsgi",
-        **PRODUCTION,
+        extra=PRODUCTION,
         DATABASE_URL=f"postgresql://postgres@{CLOSED_PORT}/lms",
     )
     assert_one_sentence(result, "cannot reach the database")
@@ -115,7 +113,7 @@ def test_the_deploy_check_is_clean_with_production_settings():
         "--deploy",
         "--fail-level",
         "WARNING",
-        **PRODUCTION,
+        extra=PRODUCTION,
         LMS_VAR_DIR=str(ROOT / "var" / "test-startup"),
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -14,17 +14,17 @@ from tests import factories
 
 
 def test_a_county_cannot_sit_directly_under_the_province(tree):
-    with pytest.raises(ValidationError, match="cannot be placed under"):
+    with pytest.raises(ValidationError, match="不能设在"):
         factories.unit_create(parent=tree.province, name="某县", kind=OrgUnitKind.COUNTY)
 
 
 def test_only_a_province_can_be_a_root(db):
-    with pytest.raises(ValidationError, match="Only a province"):
+    with pytest.raises(ValidationError, match="只有省级机构"):
         factories.unit_create(parent=None, name="杭州市", kind=OrgUnitKind.CITY)
 
 
 def test_an_administrative_division_code_has_six_digits(tree):
-    with pytest.raises(ValidationError, match="six digits"):
+    with pytest.raises(ValidationError, match="六位数字"):
         factories.unit_create(
             parent=tree.province, name="错误市", kind=OrgUnitKind.CITY, division_code="3301"
         )
@@ -63,12 +63,12 @@ def test_the_database_refuses_an_hr_officer_without_a_unit(learner):
 
 
 def test_the_service_explains_an_hr_officer_needs_a_unit(learner):
-    with pytest.raises(ValidationError, match="needs an organisation unit"):
+    with pytest.raises(ValidationError, match="必须指定所负责的组织机构"):
         services.role_grant(person=learner, role="hr_officer")
 
 
 def test_the_learner_role_is_everyones_and_cannot_be_granted(learner):
-    with pytest.raises(ValidationError, match="Every person is a learner"):
+    with pytest.raises(ValidationError, match="每位人员都是学员"):
         services.role_grant(person=learner, role="learner")
     assert selectors.person_roles(learner).roles == ["learner"]
 

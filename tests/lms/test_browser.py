@@ -1,0 +1,63 @@
+"""Browser smoke test: Debian's chromium, driven by Playwright, signs in as the demo learner."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from tests.conftest import CHROMIUM
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+@pytest.fixture
+def browser_page() -> Iterator[object]:
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
+    # live server happen in another thread, so Django's async guard does not apply here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def test_the_demo_learner_signs_in_and_sees_the_chinese_home_page(live_server, browser_page):
+    call_command("seed_demo", verbosity=0)
+    page = browser_page
+
+    page.goto(live_server.url + "/")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    page.get_by_role("link", name="登录").first.click()
+
+    page.get_by_label("用户名").fill("learner")
+    page.get_by_label("密码").fill("Xuexi@2026")
+    page.get_by_role("button", name="登录").click()
+
+    page.wait_for_url(live_server.url + "/")
+    heading = page.get_by_role("heading", level=1)
+    assert heading.inner_text() == "欢迎您，张晓明"
+    assert "信息化科" in page.locator(".org-unit").inner_text()
+    assert "学员" in page.locator(".roles").inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "learner-home-mobile.png"), full_page=True)
+
+    page.get_by_role("button", name="退出登录").click()
+    assert page.get_by_role("link", name="登录").first.is_visible()

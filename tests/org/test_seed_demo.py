@@ -1,0 +1,206 @@
+"""The seed_demo command: a believable Zhejiang, about 300 people and one account per role."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.test import RequestFactory, override_settings
+
+from org import selectors
+from org.demo_data import DEMO_ACCOUNTS, people_plan
+from org.models import (
+    ALLOWED_CHILD_KINDS,
+    REGION_KINDS,
+    OrgUnit,
+    OrgUnitKind,
+    Person,
+    Rank,
+    Role,
+    RoleAssignment,
+)
+
+CITIES = {
+    "330100": "杭州市",
+    "330200": "宁波市",
+    "330300": "温州市",
+    "330400": "嘉兴市",
+    "330500": "湖州市",
+    "330600": "绍兴市",
+    "330700": "金华市",
+    "330800": "衢州市",
+    "330900": "舟山市",
+    "331000": "台州市",
+    "331100": "丽水市",
+}
+DEMO_USERNAMES = {account.username for account in DEMO_ACCOUNTS}
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Seed once for the whole module, in a transaction rolled back when the module ends.
+
+    Seeding goes through the services (about 7,000 queries), so seeding per test would make
+    this file slow. Each test still runs in its own savepoint (the ``db`` fixture), so what
+    a test writes is undone, and no seeded row leaks into other modules.
+    """
+    # MD5 keeps the four demo passwords from costing seconds of PBKDF2; tests only.
+    fast_hashing = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    )
+    with django_db_blocker.unblock(), fast_hashing, transaction.atomic():
+        try:
+            yield seed()
+        finally:
+            transaction.set_rollback(True)
+
+
+def demo_person(username: str) -> Person:
+    return Person.objects.select_related("user", "org_unit").get(user__username=username)
+
+
+def test_it_builds_one_province_with_eleven_cities(seeded, db):
+    province = OrgUnit.objects.get(kind=OrgUnitKind.PROVINCE)
+    assert (province.name, province.division_code, province.code) == ("浙江省", "330000", "zj")
+    cities = OrgUnit.objects.filter(kind=OrgUnitKind.CITY)
+    assert {city.division_code: city.name for city in cities} == CITIES
+    assert all(city.get_parent() == province for city in cities)
+
+
+def test_every_county_sits_under_the_city_its_code_belongs_to(seeded, db):
+    counties = OrgUnit.objects.filter(kind=OrgUnitKind.COUNTY)
+    assert 25 <= counties.count() <= 40
+    for county in counties:
+        city = county.get_parent()
+        assert city.kind == OrgUnitKind.CITY
+        assert county.division_code[:4] == city.division_code[:4]
+        assert county.code == county.division_code
+    assert OrgUnit.objects.get(division_code="330106", kind=OrgUnitKind.COUNTY).name == "西湖区"
+
+
+def test_departments_and_units_follow_the_tree_rules_and_carry_their_regions_code(seeded, db):
+    units = {unit.path: unit for unit in OrgUnit.objects.all()}
+    assert OrgUnit.objects.filter(kind=OrgUnitKind.DEPARTMENT, depth=2).count() >= 12
+    assert OrgUnit.objects.filter(kind=OrgUnitKind.UNIT).count() >= 40
+    for unit in units.values():
+        assert re.fullmatch(r"[a-z0-9-]{1,40}", unit.code)
+        if unit.depth == 1:
+            continue
+        parent = units[unit.path[: -unit.steplen]]
+        assert unit.kind in ALLOWED_CHILD_KINDS[parent.kind]
+        if unit.kind not in REGION_KINDS:
+            assert unit.division_code == parent.division_code
+
+
+def test_it_creates_about_three_hundred_people_with_ranks_and_positions(seeded, db):
+    people = list(Person.objects.select_related("org_unit"))
+    assert 280 <= len(people) <= 320
+    for person in people:
+        assert re.fullmatch(r"ZJ\d{10}", person.employee_number)
+        assert person.employee_number[2:8] == person.org_unit.division_code
+        assert re.fullmatch(r"[\u4e00-\u9fff]{2,3}", person.real_name)
+        assert person.rank in Rank.values
+        assert person.position
+    # People work in departments and sections at every level, not only at the top.
+    levels = {person.org_unit.division_code[4:] == "00" for person in people}
+    assert levels == {True, False}
+    assert {person.org_unit.kind for person in people} == {"department", "unit"}
+
+
+def test_generated_people_have_no_usable_password(seeded, db):
+    people = Person.objects.select_related("user").exclude(user__username__in=DEMO_USERNAMES)
+    assert people.count() == Person.objects.count() - 4
+    for person in people:
+        assert person.user.username == person.employee_number.lower()
+        assert not person.user.has_usable_password()
+
+
+def test_it_generates_the_same_people_every_time(seeded, db):
+    plan = people_plan()
+    assert plan == people_plan()
+    stored = dict(Person.objects.values_list("employee_number", "real_name"))
+    assert {person.employee_number: person.real_name for person in plan}.items() <= stored.items()
+
+
+def test_the_demo_accounts_hold_one_role_each(seeded, db):
+    granted = RoleAssignment.objects.values_list("person__user__username", "role", "org_unit__code")
+    assert sorted(granted) == [
+        ("admin", Role.PLATFORM_ADMIN, None),
+        ("hr", Role.HR_OFFICER, "330100"),
+        ("trainer", Role.TRAINER, None),
+    ]
+    assert OrgUnit.objects.get(code="330100").name == "杭州市"
+    assert selectors.is_platform_admin(demo_person("admin").user)
+    assert not demo_person("learner").user.is_staff
+
+
+def test_the_demo_accounts_sit_where_the_readme_says(seeded, db):
+    def ancestry(username: str) -> list[str]:
+        return [unit.name for unit in selectors.org_unit_ancestry(demo_person(username).org_unit)]
+
+    learner = demo_person("learner")
+    assert (learner.real_name, learner.rank) == ("张晓明", Rank.LEVEL_2_PRINCIPAL_CLERK)
+    assert ancestry("learner") == ["浙江省", "杭州市", "西湖区", "西湖区数据资源管理局", "信息化科"]
+    assert ancestry("trainer")[1] == "浙江省人力资源和社会保障厅"
+    assert ancestry("hr")[:3] == ["浙江省", "杭州市", "杭州市人力资源和社会保障局"]
+    assert ancestry("admin")[1] == "浙江省数据局"
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [(account.username, account.password) for account in DEMO_ACCOUNTS],
+)
+def test_the_demo_accounts_log_in_with_the_documented_passwords(seeded, db, username, password):
+    request = RequestFactory().post("/")
+    user = authenticate(request, username=username, password=password)
+    assert user is not None
+    assert user.username == username
+    assert authenticate(RequestFactory().post("/"), username=username, password="wrong") is None
+
+
+def test_the_hr_officer_sees_only_people_under_hangzhou(seeded, db):
+    hangzhou = OrgUnit.objects.get(code="330100")
+    ningbo = OrgUnit.objects.get(code="330200")
+    visible = selectors.visible_people(demo_person("hr").user)
+    assert visible.count() >= 20
+    assert all(person.org_unit.path.startswith(hangzhou.path) for person in visible)
+    assert (
+        visible.count() == Person.objects.filter(org_unit__path__startswith=hangzhou.path).count()
+    )
+    ningbo_people = Person.objects.filter(org_unit__path__startswith=ningbo.path)
+    assert ningbo_people.exists()
+    assert not visible.filter(pk__in=ningbo_people).exists()
+    assert visible.filter(user__username="learner").exists()
+
+
+def test_running_it_twice_changes_nothing(seeded, db):
+    def counts() -> list[int]:
+        return [
+            OrgUnit.objects.count(),
+            Person.objects.count(),
+            get_user_model().objects.count(),
+            RoleAssignment.objects.count(),
+        ]
+
+    before = counts()
+    output = seed()
+    assert counts() == before
+    assert "Nothing changed" in output
+
+
+def test_it_reports_what_it_created_unless_told_to_be_quiet(seeded, db):
+    assert "People: 300 (300 new)" in seeded
+    assert "learner, trainer, hr, admin" in seeded
+    out = StringIO()
+    call_command("seed_demo", verbosity=0, stdout=out)
+    assert out.getvalue() == ""
