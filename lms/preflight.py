@@ -36,7 +36,7 @@ def broker_problem() -> str | None:
     from lms.celery import app
 
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
     except Exception as error:  # kombu raises a different class per transport
         reason = str(error).strip() or type(error).__name__
@@ -49,9 +49,12 @@ def broker_problem() -> str | None:
 
 def preflight() -> None:
     """Stop the process with one sentence when a service it needs does not answer."""
-    for problem in (database_problem(), broker_problem()):
-        if problem:
-            raise config.ConfigError(problem)
+    problem = database_problem() or broker_problem()
+    # The checking connection must not outlive the check: gunicorn --preload forks workers
+    # from this process, and a socket shared across a fork corrupts both ends.
+    connection.close()
+    if problem:
+        raise config.ConfigError(problem)
 
 
 def _database_target() -> str:
