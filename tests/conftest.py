@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from typing import Any
 
 import pytest
@@ -45,6 +46,27 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if REQUIRE_SERVICES or (marker == "browser" and IN_CI):
             pytest.fail(f"{marker} test cannot run: {reason}", pytrace=False)
         pytest.skip(reason)
+
+
+def wait_for_other_database_sessions_to_end(seconds: float = 10) -> None:
+    """Wait until no other session uses the test database (PostgreSQL only).
+
+    A worker process or a live-server thread that has just stopped leaves its backend alive
+    for a moment; dropping the test database at the end of the run would then fail.
+    """
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            row = cursor.fetchone()
+        if row is not None and row[0] == 0:
+            return
+        time.sleep(0.1)
 
 
 @pytest.fixture(autouse=True)

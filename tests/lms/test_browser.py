@@ -9,11 +9,18 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import CHROMIUM
+from tests.conftest import CHROMIUM, wait_for_other_database_sessions_to_end
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+@pytest.fixture
+def demo_data(transactional_db: None) -> None:
+    # Before Playwright starts: inside its event loop the ORM would open a second
+    # connection that nothing closes.
+    call_command("seed_demo", verbosity=0)
 
 
 @pytest.fixture
@@ -36,11 +43,13 @@ def browser_page() -> Iterator[object]:
         finally:
             context.close()
             browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    wait_for_other_database_sessions_to_end()
 
 
-def test_the_demo_learner_signs_in_and_sees_the_chinese_home_page(live_server, browser_page):
-    call_command("seed_demo", verbosity=0)
+def test_the_demo_learner_signs_in_and_sees_the_chinese_home_page(
+    demo_data, live_server, browser_page
+):
     page = browser_page
 
     page.goto(live_server.url + "/")

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 
 from lms.celery import app as celery_app
+from tests.conftest import wait_for_other_database_sessions_to_end
 from tests.lms.test_startup import ROOT
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -86,18 +87,7 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> None:
     finally:
         if worker.stderr:
             worker.stderr.close()
-    # PostgreSQL ends a dead client's backend a moment after the socket closes; wait for it,
-    # or dropping the test database at the end of the run finds it still "in use".
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] == 0:
-                return
-        time.sleep(0.1)
+    wait_for_other_database_sessions_to_end()
 
 
 def test_a_running_worker_answers_and_a_stopped_one_is_reported(client, queue):
