@@ -93,14 +93,26 @@ def visible_org_units(user: Any) -> QuerySet[OrgUnit]:
 
 
 def visible_people(user: Any) -> QuerySet[Person]:
-    """People the user may see: the root of every people list, export and API."""
-    people = Person.objects.select_related("org_unit", "user").order_by("employee_number")
+    """People the user may see: the root of every people list, export and API.
+
+    An administrator sees everyone, an HR officer the people of their subtrees, anybody
+    else only themselves. Ordered by unit, then employee number: HR lists read by
+    department, and PostgreSQL serves a first page of that order straight from the path
+    index (bench/visible_people.py).
+    """
+    people = Person.objects.select_related("org_unit", "user").order_by(
+        "org_unit__path", "employee_number"
+    )
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return people.none()
     roots = scope_roots(user)
     if roots is None:
         return people
-    return people.filter(subtree_q(roots, field="org_unit") | Q(user_id=user.pk))
+    if not roots:
+        return people.filter(user_id=user.pk)
+    # Only path prefixes: OR-ing "or me" across the join would make PostgreSQL read
+    # every person in the province.
+    return people.filter(subtree_q(roots, field="org_unit"))
 
 
 def _outermost(units: Iterable[OrgUnit]) -> list[OrgUnit]:
