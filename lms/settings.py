@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "certificates",
     "dashboards",
     "wagtail.contrib.forms",
+    "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
     "wagtail.contrib.simple_translation",
     "wagtail.embeds",
@@ -75,6 +76,8 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -114,6 +117,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "wagtail.contrib.settings.context_processors.settings",
+                "lms.context_processors.navigation",
             ],
         },
     },
@@ -169,7 +174,16 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "training-plans-reconcile": {
+        "task": "courses.training_plans_reconcile",
+        "schedule": timedelta(hours=24),
+    },
+}
+
+# --- Learning ------------------------------------------------------------------------
+# How often an open lesson page sends a heartbeat; the server credits at most twice this.
+LESSON_HEARTBEAT_SECONDS = config.integer("LESSON_HEARTBEAT_SECONDS", 15, minimum=2, maximum=60)
 
 # --- Authentication, sessions, lockout -----------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -193,6 +207,8 @@ LOGOUT_REDIRECT_URL = "login"
 # Idle timeout: every request renews the session, so it ends after this many idle minutes.
 SESSION_COOKIE_AGE = config.integer("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Sessions are read from the cache (Redis in production) and written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -282,6 +298,20 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"user": "600/min"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Civil-service e-academy API",
+    "DESCRIPTION": "Catalogue, enrolments, lesson heartbeats and credit hours (学时).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Only our API: Wagtail's admin API is internal to the admin.
+    "PREPROCESSING_HOOKS": ["lms.api_schema.public_endpoints_only"],
 }
 
 # --- Logging -------------------------------------------------------------------------
@@ -298,6 +328,9 @@ LOGGING = {
         # Lockouts and failed logins are security events: always recorded.
         "axes": {"level": "INFO"},
         "axes.apps": {"level": "WARNING"},  # its start-up banner on every command
+        # A line per search-index update and per task run drowns everything else.
+        "django_tasks": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
         "lms.security": {"level": "INFO"},
     },
 }

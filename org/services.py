@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from org import signals
 from org.models import (
     ALLOWED_CHILD_KINDS,
     OrgUnit,
@@ -96,6 +97,7 @@ def person_create(
     )
     person.full_clean()
     person.save()
+    signals.person_placed.send(sender=Person, person_id=person.pk)
     return person
 
 

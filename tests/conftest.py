@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -114,3 +115,37 @@ def platform_admin(tree: factories.Tree) -> Person:
     )
     services.role_grant(person=person, role=Role.PLATFORM_ADMIN)
     return person
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's chromium through Playwright, headless, no background networking.
+
+    Request the data fixtures before this one: inside Playwright's event loop the ORM
+    would open a second database connection that nothing closes.
+    """
+    # Playwright's sync API runs an event loop in this thread; the live server's ORM calls
+    # happen in its own threads, so Django's async guard does not apply to this one.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    wait_for_other_database_sessions_to_end()
+
+
+def sign_in(page: Any, base_url: str, username: str, password: str) -> None:
+    page.goto(base_url + "/accounts/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(base_url + "/")

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal
 
+from django.core.files.base import ContentFile
+from wagtail.documents.models import Document
+
+from courses.models import CourseIndexPage, CoursePage, LessonPage
 from org import services
 from org.models import OrgUnit, OrgUnitKind, Person
 
@@ -86,3 +91,87 @@ class Tree:
             name="浙江省人力资源和社会保障厅",
             kind=OrgUnitKind.DEPARTMENT,
         )
+
+
+def catalogue() -> CourseIndexPage:
+    page = CourseIndexPage.objects.first()
+    assert page is not None, "the catalogue page is created by a migration"
+    return page
+
+
+def course_create(
+    *,
+    title: str = "电子政务概论",
+    hours: str = "2.0",
+    lessons: int = 2,
+    minutes: int = 1,
+    rule: str = "lessons",
+    checkpoint: bool = False,
+    video_seconds: int = 0,
+) -> CoursePage:
+    """A published course with ``lessons`` published lessons of ``minutes`` each."""
+    number = next(_sequence)
+    course = CoursePage(
+        title=title,
+        slug=f"course-{number}",
+        credit_hours=Decimal(hours),
+        summary="课程简介",
+        completion_rule=rule,
+    )
+    catalogue().add_child(instance=course)
+    for index in range(lessons):
+        lesson_create(
+            course=course,
+            title=f"第{index + 1}课",
+            minutes=minutes,
+            checkpoint=checkpoint,
+            video_seconds=video_seconds,
+        )
+    course.save_revision().publish()
+    return course
+
+
+def lesson_create(
+    *,
+    course: CoursePage,
+    title: str = "第1课",
+    minutes: int = 1,
+    checkpoint: bool = False,
+    video_seconds: int = 0,
+) -> LessonPage:
+    body: list[tuple[str, object]] = [
+        ("paragraph", "<p>电子政务是政府机构运用信息技术的管理方式。</p>")
+    ]
+    if video_seconds:
+        document = Document.objects.create(
+            title="视频", file=ContentFile(b"not really a video", name="lesson.mp4")
+        )
+        body.append(
+            (
+                "video",
+                {
+                    "title": "讲解视频",
+                    "file": document,
+                    "embed": None,
+                    "duration_seconds": video_seconds,
+                },
+            )
+        )
+    if checkpoint:
+        body.append(
+            (
+                "checkpoint",
+                {
+                    "question": "G2C 指的是什么？",
+                    "options": ["政府对政府", "政府对公民"],
+                    "correct_option": 2,
+                    "explanation": "C 是 citizen。",
+                },
+            )
+        )
+    lesson = LessonPage(
+        title=title, slug=f"lesson-{next(_sequence)}", required_minutes=minutes, body=body
+    )
+    course.add_child(instance=lesson)
+    lesson.save_revision().publish()
+    return lesson

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import CHROMIUM, wait_for_other_database_sessions_to_end
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
@@ -24,27 +25,12 @@ def demo_data(transactional_db: None) -> None:
 
 
 @pytest.fixture
-def browser_page() -> Iterator[object]:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
-    # live server happen in another thread, so Django's async guard does not apply here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
-        page = context.new_page()
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    wait_for_other_database_sessions_to_end()
+def browser_page(demo_data: None, browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def test_the_demo_learner_signs_in_and_sees_the_chinese_home_page(

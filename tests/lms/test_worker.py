@@ -16,7 +16,7 @@ from lms.celery import app as celery_app
 from tests.conftest import wait_for_other_database_sessions_to_end
 from tests.lms.test_startup import ROOT
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def database_url() -> str:

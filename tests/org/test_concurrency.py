@@ -12,7 +12,10 @@ from django.db import IntegrityError, connection
 from org.models import OrgUnit, OrgUnitKind, Person
 from tests import factories
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def race(count: int, work: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:

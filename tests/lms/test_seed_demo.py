@@ -204,3 +204,27 @@ def test_it_reports_what_it_created_unless_told_to_be_quiet(seeded, db):
     out = StringIO()
     call_command("seed_demo", verbosity=0, stdout=out)
     assert out.getvalue() == ""
+
+
+def test_it_builds_six_courses_with_real_lessons_and_a_provincial_plan(seeded, db):
+    from courses.models import CoursePage, Enrolment, LessonPage, TrainingPlan
+
+    courses = list(CoursePage.objects.live().order_by("path"))
+    assert [course.title for course in courses] == [
+        "电子政务概论",
+        "政府网站建设与信息发布规范",
+        "信息安全保障体系",
+        "协同办公与业务协同",
+        "打破信息孤岛：数据共享与互联互通",
+        "公务员计算机与网络应用基础",
+    ]
+    for course in courses:
+        lessons = LessonPage.objects.child_of(course).live()
+        assert lessons.count() >= 4
+        assert all(lesson.checkpoints() for lesson in lessons)
+        assert course.trainer is not None and course.trainer.user.username == "trainer"
+    plan = TrainingPlan.objects.get()
+    assert plan.org_unit.kind == "province"
+    assert plan.courses.count() == 3
+    # Everyone in the province is enrolled in each of the plan's courses.
+    assert Enrolment.objects.filter(training_plan=plan).count() == 3 * Person.objects.count()

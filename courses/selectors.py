@@ -1,0 +1,392 @@
+"""Reads of the learning flow: catalogue, course and lesson pages, My learning, credits."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Substr
+from django.http import HttpRequest
+from django.utils import timezone
+from wagtail.query import PageQuerySet
+
+from courses.models import (
+    CourseCategory,
+    CourseIndexPage,
+    CoursePage,
+    CreditRecord,
+    CreditTarget,
+    Enrolment,
+    EnrolmentStatus,
+    LearningRules,
+    LessonPage,
+    LessonProgress,
+    TrainingPlan,
+)
+from org.models import OrgUnit, Person
+from org.selectors import person_for_user, scope_roots, subtree_q
+
+# --- catalogue and course pages -------------------------------------------------------
+
+
+def published_courses() -> PageQuerySet:
+    return CoursePage.objects.live().public().select_related("category", "cover_image")
+
+
+def catalogue(index: CourseIndexPage, *, request: HttpRequest) -> dict[str, Any]:
+    """Published courses under the catalogue, narrowed by ``?category=`` and ``?q=``."""
+    courses = published_courses().child_of(index).order_by("path")
+    categories = list(CourseCategory.objects.all())
+    category = next((c for c in categories if c.slug == request.GET.get("category")), None)
+    if category is not None:
+        courses = courses.filter(category=category)
+    query = request.GET.get("q", "").strip()[:100]
+    results = list(courses)
+    if query:
+        matched = _search(courses, query)
+        results = [course for course in results if course.pk in matched]
+    person = person_for_user(request.user)
+    enrolled = {}
+    if person is not None:
+        enrolled = dict(
+            Enrolment.objects.filter(
+                person=person, course_id__in=[c.pk for c in results]
+            ).values_list("course_id", "status")
+        )
+    for course in results:
+        course.enrolment_status = enrolled.get(course.pk)
+    return {"courses": results, "categories": categories, "category": category, "query": query}
+
+
+def _search(courses: PageQuerySet, query: str) -> set[int]:
+    """Ids of courses matching every word of the query.
+
+    Wagtail's search indexes words, but Chinese is written without spaces, so "电子政务"
+    is no word of "电子政务概论"; a substring match on title and summary catches those.
+    """
+    found = {page.pk for page in courses.search(query, operator="and")}
+    substring = Q()
+    for term in query.split():
+        substring &= Q(title__icontains=term) | Q(summary__icontains=term)
+    found.update(courses.filter(substring).values_list("pk", flat=True))
+    return found
+
+
+@dataclass
+class LessonLine:
+    lesson: LessonPage
+    engaged_seconds: int = 0
+    completed: bool = False
+
+
+@dataclass
+class CourseProgress:
+    lessons: list[LessonLine] = field(default_factory=list)
+
+    @property
+    def completed(self) -> int:
+        return sum(1 for line in self.lessons if line.completed)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / len(self.lessons)) if self.lessons else 0
+
+
+def course_lessons(course: CoursePage) -> list[LessonPage]:
+    return list(LessonPage.objects.child_of(course).live().order_by("path"))
+
+
+def course_progress(course: CoursePage, enrolment: Enrolment | None) -> CourseProgress:
+    """The course's lessons with the learner's progress in each, in one query."""
+    lessons = LessonPage.objects.child_of(course).live().order_by("path")
+    if enrolment is None:
+        return CourseProgress(lessons=[LessonLine(lesson=lesson) for lesson in lessons])
+    mine = LessonProgress.objects.filter(enrolment=enrolment, lesson=OuterRef("pk"))
+    lessons = lessons.annotate(
+        engaged=Subquery(mine.values("engaged_seconds")[:1]),
+        done_at=Subquery(mine.values("completed_at")[:1]),
+    )
+    return CourseProgress(
+        lessons=[
+            LessonLine(
+                lesson=lesson,
+                engaged_seconds=lesson.engaged or 0,
+                completed=lesson.done_at is not None,
+            )
+            for lesson in lessons
+        ]
+    )
+
+
+def enrolment_for(user: Any, course: CoursePage) -> Enrolment | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Enrolment.objects.filter(person__user_id=user.pk, course=course)
+        .select_related("person", "last_lesson")
+        .first()
+    )
+
+
+def missing_prerequisites(*, person: Person, course: CoursePage) -> list[CoursePage]:
+    required = list(course.prerequisites.all())
+    if not required:
+        return []
+    done = set(
+        Enrolment.objects.filter(
+            person=person, course__in=required, status=EnrolmentStatus.COMPLETED
+        ).values_list("course_id", flat=True)
+    )
+    return [c for c in required if c.pk not in done]
+
+
+def course_detail(course: CoursePage, *, user: Any) -> dict[str, Any]:
+    enrolment = enrolment_for(user, course)
+    progress = course_progress(course, enrolment)
+    resume = None
+    if enrolment is not None:
+        resume = next(
+            (
+                line.lesson
+                for line in progress.lessons
+                if line.lesson.pk == enrolment.last_lesson_id
+            ),
+            None,
+        ) or next((line.lesson for line in progress.lessons if not line.completed), None)
+    return {
+        "enrolment": enrolment,
+        "progress": progress,
+        "resume_lesson": resume,
+        "prerequisites": list(course.prerequisites.live()),
+    }
+
+
+@dataclass(frozen=True)
+class LessonState:
+    engaged_seconds: int = 0
+    completed_at: Any = None
+    checkpoints_passed: tuple[str, ...] = ()
+
+
+def lesson_detail(
+    lesson: LessonPage, *, user: Any, enrolment: Enrolment | None = None
+) -> dict[str, Any]:
+    """A lesson with its neighbours for previous/next and the learner's state in it."""
+    course = lesson.get_parent().specific
+    enrolment = enrolment or enrolment_for(user, course)
+    siblings = LessonPage.objects.child_of(course).live().order_by("path")
+    if enrolment is not None:
+        # The learner's progress rides along on the siblings query: one query for both.
+        mine = LessonProgress.objects.filter(enrolment=enrolment, lesson=OuterRef("pk"))
+        siblings = siblings.annotate(
+            engaged=Subquery(mine.values("engaged_seconds")[:1]),
+            done_at=Subquery(mine.values("completed_at")[:1]),
+            passed=Subquery(mine.values("checkpoints_passed")[:1]),
+        )
+    lessons = list(siblings.defer("body"))
+    index = next((i for i, item in enumerate(lessons) if item.pk == lesson.pk), 0)
+    state = LessonState()
+    if enrolment is not None and lessons:
+        current: Any = lessons[index]
+        passed = current.passed
+        if isinstance(passed, str):  # SQLite hands JSON from a subquery back as text
+            passed = json.loads(passed)
+        state = LessonState(
+            engaged_seconds=current.engaged or 0,
+            completed_at=current.done_at,
+            checkpoints_passed=tuple(passed or ()),
+        )
+    return {
+        "course": course,
+        "enrolment": enrolment,
+        "lesson_progress": state,
+        "checkpoints_passed": set(state.checkpoints_passed),
+        "previous_lesson": lessons[index - 1] if index > 0 else None,
+        "next_lesson": lessons[index + 1] if index + 1 < len(lessons) else None,
+        "lesson_number": index + 1,
+        "lesson_count": len(lessons),
+    }
+
+
+# --- My learning ---------------------------------------------------------------------
+
+
+@dataclass
+class EnrolmentLine:
+    enrolment: Enrolment
+    lessons_total: int
+    lessons_done: int
+    overdue: bool
+
+    @property
+    def percent(self) -> int:
+        if self.enrolment.status == "completed":
+            return 100
+        return round(100 * self.lessons_done / self.lessons_total) if self.lessons_total else 0
+
+
+def my_learning(person: Person, *, today: date | None = None) -> dict[str, Any]:
+    """The learner's enrolments with progress, and this year's credit hours against target.
+
+    A fixed number of queries whatever the number of enrolments.
+    """
+    today = today or timezone.localdate()
+    enrolments = list(
+        Enrolment.objects.filter(person=person)
+        .select_related("course", "course__category", "training_plan")
+        .order_by("status", "due_date", "-enrolled_at")
+    )
+    course_paths = {e.course.path for e in enrolments}
+    lesson_counts: dict[str, int] = {}
+    if course_paths:
+        depth_length = len(next(iter(course_paths)))
+        lesson_counts = dict(
+            LessonPage.objects.live()
+            .annotate(course_path=Substr("path", 1, depth_length))
+            .filter(course_path__in=course_paths)
+            .order_by()  # tree order would split the groups
+            .values("course_path")
+            .annotate(total=Count("pk"))
+            .values_list("course_path", "total")
+        )
+    done = dict(
+        LessonProgress.objects.filter(enrolment__in=enrolments, completed_at__isnull=False)
+        .values("enrolment_id")
+        .annotate(total=Count("pk"))
+        .values_list("enrolment_id", "total")
+    )
+    lines = [
+        EnrolmentLine(
+            enrolment=e,
+            lessons_total=lesson_counts.get(e.course.path, 0),
+            lessons_done=done.get(e.pk, 0),
+            overdue=e.is_overdue(today),
+        )
+        for e in enrolments
+    ]
+    return {
+        "assigned": [line for line in lines if line.enrolment.training_plan_id is not None],
+        "electives": [line for line in lines if line.enrolment.training_plan_id is None],
+        "credits": credit_summary(person, year=today.year),
+    }
+
+
+# --- credit hours ----------------------------------------------------------------------
+
+
+@dataclass
+class CreditSummary:
+    year: int
+    earned: Decimal
+    target: Decimal
+    records: list[Any]
+
+    @property
+    def percent(self) -> int:
+        if self.target <= 0:
+            return 100
+        return min(100, int(self.earned * 100 / self.target))
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(Decimal("0"), self.target - self.earned)
+
+
+def credit_summary(person: Person, *, year: int) -> CreditSummary:
+    records = list(
+        CreditRecord.objects.filter(person=person, credit_year=year)
+        .select_related("course", "entered_by")
+        .order_by("-awarded_at")
+    )
+    earned = sum((r.hours for r in records), Decimal("0"))
+    return CreditSummary(
+        year=year, earned=earned, target=credit_target_for(person, year=year), records=records
+    )
+
+
+def credit_target_for(person: Person, *, year: int) -> Decimal:
+    """The most specific target: the deepest unit above the person, a rank match first."""
+    path = person.org_unit.path
+    steps = [path[:end] for end in range(OrgUnit.steplen, len(path) + 1, OrgUnit.steplen)]
+    targets = list(
+        CreditTarget.objects.filter(
+            org_unit__path__in=steps, credit_year=year, rank__in=[person.rank, ""]
+        ).select_related("org_unit")
+    )
+    if targets:
+        best = max(targets, key=lambda t: (len(t.org_unit.path), t.rank != ""))
+        return Decimal(best.hours)
+    return Decimal(LearningRules.load().default_annual_target_hours)
+
+
+def credits_by_year(person: Person) -> list[tuple[int, Decimal]]:
+    return list(
+        CreditRecord.objects.filter(person=person)
+        .values("credit_year")
+        .annotate(total=Sum("hours"))
+        .order_by("-credit_year")
+        .values_list("credit_year", "total")
+    )
+
+
+# --- training plans ----------------------------------------------------------------------
+
+
+def training_plan_people(plan: TrainingPlan) -> QuerySet[Person]:
+    """Active people in the plan's subtree, of its ranks if it names any."""
+    people = Person.objects.filter(
+        is_active=True, org_unit__path__startswith=plan.org_unit.path
+    ).order_by("pk")
+    if plan.ranks:
+        people = people.filter(rank__in=plan.ranks)
+    return people
+
+
+def training_plans_covering(person: Person) -> list[TrainingPlan]:
+    path = person.org_unit.path
+    steps = [path[:end] for end in range(OrgUnit.steplen, len(path) + 1, OrgUnit.steplen)]
+    plans = TrainingPlan.objects.filter(is_active=True, org_unit__path__in=steps)
+    return [plan for plan in plans if not plan.ranks or person.rank in plan.ranks]
+
+
+def visible_training_plans(user: Any) -> QuerySet[TrainingPlan]:
+    """Plans for units the user may see (HR officers: their subtrees; admins: all)."""
+    plans = (
+        TrainingPlan.objects.select_related("org_unit")
+        .annotate(
+            enrolment_count=Count("enrolments", distinct=True),
+            course_count=Count("courses", distinct=True),
+        )
+        .order_by("-credit_year", "name")
+    )
+    roots = scope_roots(user)
+    if roots is None:
+        return plans
+    return plans.filter(subtree_q(roots, field="org_unit"))
+
+
+def training_plan_status(plan: TrainingPlan) -> dict[str, Any]:
+    """Enrolment counts of one plan, per course: enrolled, completed, overdue."""
+    today = timezone.localdate()
+    rows = (
+        Enrolment.objects.filter(training_plan=plan)
+        .values("course_id")
+        .annotate(
+            enrolled=Count("pk"),
+            completed=Count("pk", filter=Q(status=EnrolmentStatus.COMPLETED)),
+            overdue=Count("pk", filter=Q(status=EnrolmentStatus.ACTIVE, due_date__lt=today)),
+        )
+    )
+    by_course = {row["course_id"]: row for row in rows}
+    courses = list(plan.courses.order_by("path"))
+    return {
+        "course_rows": [
+            (course, by_course.get(course.pk, {"enrolled": 0, "completed": 0, "overdue": 0}))
+            for course in courses
+        ],
+        "people_in_scope": training_plan_people(plan).count(),
+    }

@@ -1,0 +1,177 @@
+"""Learner pages of the courses app: enrol, lesson access and checkpoints, My learning."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from courses import selectors, services
+from courses.forms import OfflineCreditForm, TrainingPlanForm
+from courses.models import CoursePage, LessonPage
+from org.models import Person
+from org.selectors import person_for_user, scope_roots, visible_org_units, visible_people
+
+
+def course_enrol(request: HttpRequest, course: CoursePage) -> HttpResponse:
+    """POST on a course page: the learner enrols as an elective."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(course.url)
+    person = person_for_user(request.user)
+    if person is None:
+        raise Http404
+    try:
+        services.enrolment_elect(person=person, course=course)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("You are enrolled. Start with the first lesson."))
+    return HttpResponseRedirect(course.url)
+
+
+def lesson_serve(
+    request: HttpRequest, lesson: LessonPage, serve: Callable[..., HttpResponse]
+) -> HttpResponse:
+    """Lessons are for enrolled learners; a POST answers a checkpoint question."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(lesson.url)
+    course = lesson.get_parent().specific
+    enrolment = selectors.enrolment_for(request.user, course)
+    if enrolment is None:
+        messages.info(request, _("Enrol in the course to open its lessons."))
+        return HttpResponseRedirect(course.url)
+    if request.method == "POST":
+        return _checkpoint_post(request, lesson, enrolment)
+    # Handed to LessonPage.get_context, which would otherwise look it up a second time.
+    request.course_enrolment = enrolment  # type: ignore[attr-defined]
+    return serve(request)
+
+
+def _checkpoint_post(request: HttpRequest, lesson: LessonPage, enrolment: Any) -> HttpResponse:
+    block_id = request.POST.get("checkpoint", "")
+    try:
+        option = int(request.POST.get("option", ""))
+    except ValueError:
+        messages.error(request, _("Choose one of the options."))
+        return HttpResponseRedirect(f"{lesson.url}#checkpoint-{block_id}")
+    try:
+        correct = services.checkpoint_answer(
+            enrolment=enrolment, lesson=lesson, block_id=block_id, option=option
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if correct:
+            messages.success(request, _("Correct."))
+        else:
+            messages.error(request, _("Not quite. Read the section again and try once more."))
+    return HttpResponseRedirect(f"{lesson.url}#checkpoint-{block_id}")
+
+
+@login_required
+@require_GET
+def my_learning(request: HttpRequest) -> HttpResponse:
+    """我的学习: assigned and elective courses, due dates, and this year's credit hours."""
+    person = person_for_user(request.user)
+    if person is None:
+        raise Http404
+    return render(request, "courses/my_learning.html", selectors.my_learning(person))
+
+
+@login_required
+@require_GET
+def my_credits(request: HttpRequest) -> HttpResponse:
+    """Every credit record of a year, and why it was granted."""
+    person = person_for_user(request.user)
+    if person is None:
+        raise Http404
+    years = selectors.credits_by_year(person)
+    try:
+        year = int(request.GET.get("year", "")) if request.GET.get("year") else None
+    except ValueError:
+        year = None
+    year = year or timezone.localdate().year
+    return render(
+        request,
+        "courses/my_credits.html",
+        {"summary": selectors.credit_summary(person, year=year), "years": years},
+    )
+
+
+# --- HR officers: training plans and offline credit ---------------------------------------
+
+
+def _hr_person(request: HttpRequest) -> Person:
+    """The signed-in HR officer or administrator; anybody else gets a 404."""
+    person = person_for_user(request.user)
+    if person is None or scope_roots(request.user) == []:
+        raise Http404
+    return person
+
+
+@login_required
+def hr_plans(request: HttpRequest) -> HttpResponse:
+    """Training plans in the officer's scope, and a form to assign a new one."""
+    person = _hr_person(request)
+    form = TrainingPlanForm(
+        request.POST or None,
+        units=visible_org_units(request.user),
+        initial={"credit_year": timezone.localdate().year, "mandatory": True},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.training_plan_create(created_by=person, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Training plan created; enrolment is under way."))
+            return redirect("courses:hr_plan", plan_id=plan.pk)
+    plans = selectors.visible_training_plans(request.user)
+    return render(request, "courses/hr_plans.html", {"form": form, "plans": plans})
+
+
+@login_required
+@require_GET
+def hr_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
+    _hr_person(request)
+    plan = get_object_or_404(selectors.visible_training_plans(request.user), pk=plan_id)
+    return render(
+        request, "courses/hr_plan.html", {"plan": plan, **selectors.training_plan_status(plan)}
+    )
+
+
+@login_required
+def hr_offline_credit(request: HttpRequest) -> HttpResponse:
+    """Record hours earned in offline training for someone in the officer's scope."""
+    person = _hr_person(request)
+    form = OfflineCreditForm(request.POST or None, people=visible_people(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            record = services.credit_record_offline(
+                person=data["employee_number"],
+                hours=data["hours"],
+                reason=data["reason"],
+                awarded_on=data["awarded_on"],
+                reference=data["reference"],
+                entered_by=person,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Recorded %(hours)s hours for %(name)s.")
+                % {"hours": record.hours, "name": record.person.real_name},
+            )
+            return redirect("courses:hr_offline_credit")
+    return render(request, "courses/hr_offline_credit.html", {"form": form})

@@ -1,0 +1,63 @@
+"""Build the demo: Zhejiang's organisation, people and accounts, then courses and a plan."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from courses import demo as courses_demo
+from courses.models import CoursePage, CreditTarget, Enrolment, LessonPage, TrainingPlan
+from org import demo as org_demo
+from org.demo_data import DEMO_ACCOUNTS, PROVINCE_CODE
+from org.models import Person
+
+
+class Command(BaseCommand):
+    help = (
+        "Build demo data for Zhejiang province: the organisation tree, about 300 people, the "
+        "demo accounts learner, trainer, hr and admin, six courses and this year's training "
+        "plan. Running it again changes nothing."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        before = _counts()
+        try:
+            with transaction.atomic():
+                units = org_demo.seed()
+                accounts = {
+                    a.username: Person.objects.get(employee_number=a.employee_number)
+                    for a in DEMO_ACCOUNTS
+                }
+                courses_demo.seed(
+                    trainer=accounts.get("trainer"),
+                    province=units[PROVINCE_CODE],
+                    planner=accounts.get("admin"),
+                )
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        after = _counts()
+        if options["verbosity"] < 1:
+            return
+        for label, total in after.items():
+            self.stdout.write(f"{label}: {total} ({total - before[label]} new)")
+        self.stdout.write(
+            "Demo accounts: " + ", ".join(account.username for account in DEMO_ACCOUNTS)
+        )
+        if after == before:
+            self.stdout.write("Nothing changed: the demo data was already in place.")
+        self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.1f} s."))
+
+
+def _counts() -> dict[str, int]:
+    return {
+        **org_demo.counts(),
+        "Courses": CoursePage.objects.count(),
+        "Lessons": LessonPage.objects.count(),
+        "Training plans": TrainingPlan.objects.count(),
+        "Enrolments": Enrolment.objects.count(),
+        "Credit targets": CreditTarget.objects.count(),
+    }
