@@ -302,7 +302,7 @@ def credit_summary(person: Person, *, year: int) -> CreditSummary:
         .select_related("course", "entered_by")
         .order_by("-awarded_at")
     )
-    earned = sum((r.hours for r in records), Decimal("0"))
+    earned = sum((r.hours for r in records), Decimal("0.0"))
     return CreditSummary(
         year=year, earned=earned, target=credit_target_for(person, year=year), records=records
     )

@@ -77,6 +77,34 @@ def fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture
+def queue() -> Iterator[str]:
+    """A Celery queue of this test's own, so workers of parallel tests never answer for it."""
+    import uuid
+
+    from lms.celery import app
+
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = name
+    yield name
+    app.conf.task_default_queue = previous
+
+
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """Run Celery tasks in the test's process even when a broker is configured.
+
+    For tests of what a task does; tests marked ``worker`` use a real worker instead.
+    """
+    from lms.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
 def tree(db: None) -> factories.Tree:
     return factories.Tree()
 

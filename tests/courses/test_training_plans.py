@@ -13,7 +13,7 @@ from tests import factories
 
 
 @pytest.fixture
-def course(db):
+def course(db, eager_tasks):
     return factories.course_create(title="信息安全保障体系")
 
 

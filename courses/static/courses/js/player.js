@@ -119,5 +119,6 @@
     view = opened.view;
     periodMs = opened.heartbeat_seconds * 1000;
     schedule();
+    beat(false);  // show the learner at once that the page is counting
   }, function () { /* not enrolled or signed out: the page stays readable */ });
 })();
