@@ -179,6 +179,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "courses.training_plans_reconcile",
         "schedule": timedelta(hours=24),
     },
+    "exam-attempts-finalise-expired": {
+        "task": "exams.attempts_finalise_expired",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # --- Learning ------------------------------------------------------------------------

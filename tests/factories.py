@@ -9,6 +9,8 @@ from django.core.files.base import ContentFile
 from wagtail.documents.models import Document
 
 from courses.models import CourseIndexPage, CoursePage, LessonPage
+from exams import services as exam_services
+from exams.models import Exam, ExamQuestion, Question, QuestionCategory
 from org import services
 from org.models import OrgUnit, OrgUnitKind, Person
 
@@ -175,3 +177,64 @@ def lesson_create(
     course.add_child(instance=lesson)
     lesson.save_revision().publish()
     return lesson
+
+
+def question_category(
+    name: str = "信息安全", parent: QuestionCategory | None = None
+) -> QuestionCategory:
+    if parent is None:
+        return QuestionCategory.add_root(name=name)
+    return parent.add_child(name=name)
+
+
+def question_single(
+    category: QuestionCategory, *, stem: str = "等级保护共分几级？", difficulty: int = 2
+) -> Question:
+    return exam_services.question_create(
+        category=category,
+        text=exam_services.QuestionText(
+            kind="single",
+            stem=stem,
+            options=["三级", "四级", "五级"],
+            answer="c",
+            difficulty=difficulty,
+            explanation="网络安全等级保护共分五级。",
+        ),
+    )
+
+
+def question_short(category: QuestionCategory) -> Question:
+    return exam_services.question_create(
+        category=category,
+        text=exam_services.QuestionText(
+            kind="short",
+            stem="简述数据备份的“3-2-1”原则。",
+            options=[],
+            answer=None,
+            rubric="三份副本 2 分，两种介质 2 分，一份异地 1 分。",
+        ),
+    )
+
+
+def exam_create(
+    *,
+    questions: list[Question],
+    course: CoursePage | None = None,
+    minutes: int = 30,
+    attempts: int = 1,
+    points: str = "1",
+    **fields: object,
+) -> Exam:
+    exam = Exam.objects.create(
+        title="信息安全考试",
+        course=course,
+        duration_minutes=minutes,
+        attempts_allowed=attempts,
+        is_published=True,
+        **fields,
+    )
+    for position, question in enumerate(questions, start=1):
+        ExamQuestion.objects.create(
+            exam=exam, question=question, position=position, points=Decimal(points)
+        )
+    return exam

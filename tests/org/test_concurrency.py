@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,16 +13,18 @@ from django.db import IntegrityError, connection
 from org.models import OrgUnit, OrgUnitKind, Person
 from tests import factories
 
+T = TypeVar("T")
+
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
-def race(count: int, work: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
+def race(count: int, work: Callable[[int], T]) -> tuple[list[T], list[BaseException]]:
     """Run ``work(i)`` in ``count`` threads released at once; return results and errors."""
     barrier = threading.Barrier(count)
-    results: list[object] = []
+    results: list[T] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
 

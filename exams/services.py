@@ -1,0 +1,376 @@
+"""Writes of the exams app: the question bank, attempts that never lose an answer, grading.
+
+The attempt's clock is the server's: ``deadline`` is fixed when the attempt starts. Every
+write to an attempt first locks its row, so a save racing a submit is either in before the
+submit or refused after it; the partial unique index ``attempt_one_open_per_person`` keeps
+concurrent starts from opening two attempts.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses import services as courses_services
+from exams import grading
+from exams.models import (
+    Answer,
+    Attempt,
+    AttemptQuestion,
+    AttemptState,
+    Exam,
+    ExamOverride,
+    Question,
+    QuestionCategory,
+    QuestionKind,
+    QuestionVersion,
+)
+from org.models import Person
+
+GRACE_SECONDS = 30  # answers sent in the last moments still arrive after the deadline
+TRUE_FALSE_OPTIONS = [{"id": "true", "text": "正确"}, {"id": "false", "text": "错误"}]
+
+
+class AttemptRefused(ValidationError):
+    """The attempt cannot start: exam closed, not published, no attempts left, bank too small."""
+
+
+class AttemptClosed(ValidationError):
+    """The attempt no longer takes answers: submitted, or past its deadline and grace."""
+
+
+# --- question bank ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionText:
+    kind: str
+    stem: str
+    options: list[str]
+    answer: Any
+    difficulty: int = 2
+    explanation: str = ""
+    rubric: str = ""
+    tags: tuple[str, ...] = ()
+
+
+def question_validate(text: QuestionText) -> tuple[list[dict[str, str]], Any]:
+    """Options with ids and the answer in stored form, or a ValidationError per field."""
+    kind = text.kind
+    if kind not in QuestionKind.values:
+        raise ValidationError({"kind": _("Unknown question type: %s.") % kind})
+    if not text.stem.strip():
+        raise ValidationError({"stem": _("The question has no text.")})
+    if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        options = [option.strip() for option in text.options if option and option.strip()]
+        if len(options) < 2:
+            raise ValidationError({"options": _("A choice question needs at least two options.")})
+        if len(set(options)) != len(options):
+            raise ValidationError({"options": _("Two options are the same.")})
+        ids = [chr(ord("a") + index) for index in range(len(options))]
+        answer = text.answer if isinstance(text.answer, list) else [text.answer]
+        answer = sorted({str(item).strip().lower() for item in answer if str(item).strip()})
+        if not answer or not set(answer) <= set(ids):
+            raise ValidationError({"answer": _("The answer must name options of the question.")})
+        if kind == QuestionKind.SINGLE and len(answer) != 1:
+            raise ValidationError({"answer": _("A single-choice question has one answer.")})
+        stored = answer[0] if kind == QuestionKind.SINGLE else answer
+        return [{"id": i, "text": o} for i, o in zip(ids, options, strict=True)], stored
+    if kind == QuestionKind.TRUE_FALSE:
+        value = str(text.answer).strip().lower()
+        truth = {"true": "true", "false": "false", "对": "true", "错": "false", "正确": "true"}
+        truth |= {"错误": "false", "t": "true", "f": "false", "1": "true", "0": "false"}
+        if value not in truth:
+            raise ValidationError({"answer": _("A true-or-false answer is true or false.")})
+        return list(TRUE_FALSE_OPTIONS), truth[value]
+    if kind == QuestionKind.FILL:
+        blanks = text.answer if isinstance(text.answer, list) else [text.answer]
+        stored_blanks = []
+        for blank in blanks:
+            accepted = blank if isinstance(blank, list) else [blank]
+            accepted = [str(item).strip() for item in accepted if str(item).strip()]
+            if not accepted:
+                raise ValidationError({"answer": _("Every blank needs an accepted answer.")})
+            stored_blanks.append(accepted)
+        if not stored_blanks:
+            raise ValidationError({"answer": _("Every blank needs an accepted answer.")})
+        return [], stored_blanks
+    if not text.rubric.strip():
+        raise ValidationError({"rubric": _("A short-answer question needs a grading rubric.")})
+    return [], None
+
+
+@transaction.atomic
+def question_create(*, category: QuestionCategory, text: QuestionText) -> Question:
+    """A new question with its first version."""
+    question = Question.objects.create(category=category)
+    question_revise(question=question, text=text)
+    question.refresh_from_db()
+    return question
+
+
+@transaction.atomic
+def question_revise(*, question: Question, text: QuestionText) -> QuestionVersion:
+    """Add a version and make it current; attempts keep the version they were given."""
+    options, answer = question_validate(text)
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    last = question.versions.aggregate(last=Max("number"))["last"] or 0
+    version = QuestionVersion.objects.create(
+        question=question,
+        number=last + 1,
+        kind=text.kind,
+        stem=text.stem.strip(),
+        options=options,
+        answer=answer,
+        rubric=text.rubric.strip(),
+        explanation=text.explanation.strip(),
+        difficulty=text.difficulty,
+        tags=sorted({tag.strip() for tag in text.tags if tag.strip()}),
+    )
+    question.current_version = version
+    question.save(update_fields=["current_version"])
+    return version
+
+
+# --- attempts ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attempt_start(*, exam: Exam, person: Person, now: datetime | None = None) -> Attempt:
+    """Start an attempt, or return the one already open (resume on reload or another device)."""
+    now = now or timezone.now()
+    # Starts of one person are serialised on their row; the partial unique index is the
+    # guarantee should anything slip past.
+    Person.objects.select_for_update().get(pk=person.pk)
+    for stale in Attempt.objects.filter(
+        exam=exam, person=person, state=AttemptState.IN_PROGRESS
+    ).only("pk", "deadline"):
+        if now <= stale.deadline + timedelta(seconds=GRACE_SECONDS):
+            return Attempt.objects.get(pk=stale.pk)
+        attempt_finalise_expired(attempt_id=stale.pk, now=now)
+
+    if not exam.is_published:
+        raise AttemptRefused(_("This exam is not open."))
+    if exam.opens_at and now < exam.opens_at:
+        raise AttemptRefused(_("This exam opens at %s.") % timezone.localtime(exam.opens_at))
+    if exam.closes_at and now >= exam.closes_at:
+        raise AttemptRefused(_("This exam has closed."))
+    override = ExamOverride.objects.filter(exam=exam, person=person).first()
+    extra_attempts = override.extra_attempts if override else 0
+    extra_minutes = override.extra_minutes if override else 0
+    used = Attempt.objects.filter(exam=exam, person=person).count()
+    if used >= exam.attempts_allowed + extra_attempts:
+        raise AttemptRefused(_("You have used all your attempts at this exam."))
+
+    deadline = now + timedelta(minutes=exam.duration_minutes + extra_minutes)
+    if exam.closes_at:
+        deadline = min(deadline, exam.closes_at)
+    paper = _draw_paper(exam)
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                exam=exam,
+                person=person,
+                number=used + 1,
+                started_at=now,
+                deadline=deadline,
+                max_score=sum((points for _version, _order, points in paper), Decimal("0")),
+            )
+    except IntegrityError:
+        return Attempt.objects.get(exam=exam, person=person, state=AttemptState.IN_PROGRESS)
+    AttemptQuestion.objects.bulk_create(
+        AttemptQuestion(
+            attempt=attempt, position=position, version=version, option_order=order, points=points
+        )
+        for position, (version, order, points) in enumerate(paper, start=1)
+    )
+    return attempt
+
+
+def _draw_paper(exam: Exam) -> list[tuple[QuestionVersion, list[str], Decimal]]:
+    """The paper of one attempt: fixed questions and random draws, shuffled as configured."""
+    rng = random.SystemRandom()
+    chosen: list[tuple[QuestionVersion, Decimal]] = []
+    taken: set[int] = set()
+    for fixed in exam.fixed_questions.select_related("question__current_version"):
+        version = fixed.question.current_version
+        if version is None or not fixed.question.is_active:
+            continue
+        chosen.append((version, fixed.points))
+        taken.add(fixed.question_id)
+    for rule in exam.draw_rules.select_related("category"):
+        candidates = Question.objects.filter(
+            is_active=True,
+            current_version__isnull=False,
+            category__path__startswith=rule.category.path,
+        ).exclude(pk__in=taken)
+        if rule.difficulty:
+            candidates = candidates.filter(current_version__difficulty=rule.difficulty)
+        if rule.kind:
+            candidates = candidates.filter(current_version__kind=rule.kind)
+        pool = list(candidates.values_list("pk", flat=True))
+        if len(pool) < rule.count:
+            raise AttemptRefused(
+                _("The question bank has too few questions for this exam; tell the trainer.")
+            )
+        picked = rng.sample(pool, rule.count)
+        taken.update(picked)
+        versions = {
+            q.pk: q.current_version
+            for q in Question.objects.filter(pk__in=picked).select_related("current_version")
+        }
+        chosen.extend((versions[pk], rule.points) for pk in picked)  # type: ignore[misc]
+    if not chosen:
+        raise AttemptRefused(_("This exam has no questions yet."))
+    if exam.shuffle_questions:
+        rng.shuffle(chosen)
+    paper = []
+    for version, points in chosen:
+        order = [str(option["id"]) for option in version.options]
+        if exam.shuffle_options and version.kind != QuestionKind.TRUE_FALSE:
+            rng.shuffle(order)
+        paper.append((version, order, points))
+    return paper
+
+
+@transaction.atomic
+def answer_save(
+    *, attempt: Attempt, position: int, response: Any, now: datetime | None = None
+) -> Answer:
+    """Save one answer as it is given; refused once the attempt is closed."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.state != AttemptState.IN_PROGRESS:
+        raise AttemptClosed(_("This attempt has been submitted; answers can no longer change."))
+    if now > attempt.deadline + timedelta(seconds=GRACE_SECONDS):
+        raise AttemptClosed(_("Time is up for this attempt; answers can no longer change."))
+    question = (
+        AttemptQuestion.objects.select_related("version")
+        .filter(attempt=attempt, position=position)
+        .first()
+    )
+    if question is None:
+        raise ValidationError(_("This attempt has no question %s.") % position)
+    try:
+        canonical = grading.check_response(question.version, response)
+    except grading.ResponseInvalid as error:
+        raise ValidationError(str(error)) from None
+    answer, _created = Answer.objects.update_or_create(
+        attempt_question=question, defaults={"response": canonical, "saved_at": now}
+    )
+    return answer
+
+
+@transaction.atomic
+def attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Finish the attempt and grade it. Submitting twice grades once and uses one attempt."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.state != AttemptState.IN_PROGRESS:
+        return attempt
+    if now > attempt.deadline + timedelta(seconds=GRACE_SECONDS):
+        attempt.state = AttemptState.EXPIRED
+        attempt.finished_at = attempt.deadline
+    else:
+        attempt.state = AttemptState.SUBMITTED
+        attempt.finished_at = min(now, attempt.deadline)
+    attempt.save(update_fields=["state", "finished_at"])
+    return attempt_grade(attempt=attempt, now=now)
+
+
+@transaction.atomic
+def attempt_finalise_expired(*, attempt_id: int, now: datetime | None = None) -> Attempt | None:
+    """Close an attempt whose time ran out, finished at its deadline, and grade what it saved."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().filter(pk=attempt_id).first()
+    if attempt is None or attempt.state != AttemptState.IN_PROGRESS:
+        return attempt
+    if now <= attempt.deadline + timedelta(seconds=GRACE_SECONDS):
+        return attempt
+    attempt.state = AttemptState.EXPIRED
+    attempt.finished_at = attempt.deadline
+    attempt.save(update_fields=["state", "finished_at"])
+    return attempt_grade(attempt=attempt, now=now)
+
+
+def attempts_overdue(now: datetime | None = None) -> list[int]:
+    """Ids of open attempts past their deadline and grace."""
+    now = now or timezone.now()
+    return list(
+        Attempt.objects.filter(
+            state=AttemptState.IN_PROGRESS,
+            deadline__lt=now - timedelta(seconds=GRACE_SECONDS),
+        ).values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def attempt_grade(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Grade what can be graded; the attempt is graded once no answer waits for a person."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+    if attempt.state == AttemptState.IN_PROGRESS:
+        raise ValidationError(_("An attempt in progress cannot be graded."))
+    waiting = False
+    total = Decimal("0")
+    for question in attempt.paper.select_related("version", "answer"):
+        answer = getattr(question, "answer", None)
+        if answer is None:
+            continue  # unanswered: no points
+        if answer.graded_by_id is None:
+            score = grading.grade(question.version, answer.response, question.points)
+            if score is None:
+                waiting = True
+                continue
+            if answer.score != score:
+                answer.score = score
+                answer.save(update_fields=["score"])
+        total += answer.score or Decimal("0")
+    if waiting:
+        return attempt
+    attempt.score = total
+    attempt.passed = _percent(total, attempt.max_score) >= attempt.exam.pass_percent
+    attempt.state = AttemptState.GRADED
+    attempt.graded_at = now
+    attempt.save(update_fields=["score", "passed", "state", "graded_at"])
+    if attempt.passed and attempt.exam.course_id:
+        course = attempt.exam.course
+        assert course is not None
+        courses_services.enrolment_record_exam_pass(
+            person=attempt.person, course=course, passed_at=attempt.finished_at
+        )
+    return attempt
+
+
+@transaction.atomic
+def answer_grade_manually(
+    *, answer: Answer, score: Decimal, grader: Person, feedback: str = ""
+) -> Attempt:
+    """A trainer grades a short answer against the rubric; the attempt completes when all are."""
+    answer = Answer.objects.select_related("attempt_question__attempt").get(pk=answer.pk)
+    question = answer.attempt_question
+    if not Decimal("0") <= score <= question.points:
+        raise ValidationError(
+            {"score": _("Give between 0 and %(points)s points.") % {"points": question.points}}
+        )
+    answer.score = score
+    answer.feedback = feedback.strip()
+    answer.graded_by = grader
+    answer.graded_at = timezone.now()
+    answer.save(update_fields=["score", "feedback", "graded_by", "graded_at"])
+    return attempt_grade(attempt=question.attempt)
+
+
+def _percent(score: Decimal, maximum: Decimal) -> Decimal:
+    if maximum <= 0:
+        return Decimal("0")
+    return score * 100 / maximum
