@@ -1,0 +1,178 @@
+"""Exam API under /api/v1/: start or resume, save answers one by one, submit, result.
+
+Attempts are addressed by their opaque public id; another person's attempt is a 404.
+The answer key leaves the server only when the exam's review policy allows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from exams import selectors, services
+from exams.models import Attempt
+from org.models import Person
+from org.selectors import person_for_user
+
+MAX_ANSWER_BYTES = 32 * 1024  # a short answer of 5,000 characters is well under this
+
+
+def _person(request: Request) -> Person:
+    person = person_for_user(request.user)
+    if person is None:
+        raise NotFound("No personnel record for this account.")
+    return person
+
+
+def _attempt(request: Request, public_id: Any) -> Attempt:
+    attempt = selectors.attempt_of(_person(request), public_id)
+    if attempt is None:
+        raise NotFound("No such attempt.")
+    return attempt
+
+
+def _refused(error: ValidationError, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
+    return Response({"detail": " ".join(error.messages)}, status=code)
+
+
+class QuestionSerializer(serializers.Serializer[Any]):
+    position = serializers.IntegerField()
+    kind = serializers.CharField()
+    stem = serializers.CharField()
+    options = serializers.ListField(child=serializers.DictField())
+    blanks = serializers.IntegerField()
+    points = serializers.DecimalField(max_digits=5, decimal_places=2)
+    response = serializers.JSONField(allow_null=True)
+    saved_at = serializers.DateTimeField(allow_null=True)
+
+
+class AttemptSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField(source="public_id")
+    exam = serializers.CharField(source="exam.title")
+    number = serializers.IntegerField()
+    state = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    score = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    max_score = serializers.DecimalField(max_digits=7, decimal_places=2)
+    passed = serializers.BooleanField(allow_null=True)
+
+
+class AttemptDetailSerializer(AttemptSerializer):
+    server_time = serializers.SerializerMethodField()
+    questions = serializers.SerializerMethodField()
+
+    def get_server_time(self, attempt: Attempt) -> str:
+        # The countdown runs from the server's clock, not the device's.
+        return timezone.now().isoformat()
+
+    def get_questions(self, attempt: Attempt) -> Any:
+        return QuestionSerializer(selectors.attempt_paper(attempt), many=True).data
+
+
+class AttemptStart(APIView):
+    """Start an attempt at an exam, or resume the one already open."""
+
+    @extend_schema(request=None, responses={201: AttemptDetailSerializer})
+    def post(self, request: Request, exam_id: int) -> Response:
+        person = _person(request)
+        exam = selectors.exams_open_to(person).filter(pk=exam_id).first()
+        if exam is None:
+            raise NotFound("No such exam.")
+        try:
+            attempt = services.attempt_start(exam=exam, person=person)
+        except services.AttemptRefused as error:
+            return _refused(error, status.HTTP_409_CONFLICT)
+        return Response(AttemptDetailSerializer(attempt).data, status=status.HTTP_201_CREATED)
+
+
+class AttemptDetail(APIView):
+    """An attempt with its paper and saved answers: what a reload or another device shows."""
+
+    @extend_schema(responses=AttemptDetailSerializer)
+    def get(self, request: Request, public_id: str) -> Response:
+        return Response(AttemptDetailSerializer(_attempt(request, public_id)).data)
+
+
+class AnswerSerializer(serializers.Serializer[Any]):
+    response = serializers.JSONField()
+
+
+class AnswerSaved(serializers.Serializer[Any]):
+    position = serializers.IntegerField()
+    saved_at = serializers.DateTimeField()
+
+
+class AnswerSave(APIView):
+    """Save the answer to one question; each save replaces the previous one."""
+
+    @extend_schema(request=AnswerSerializer, responses=AnswerSaved)
+    def put(self, request: Request, public_id: str, position: int) -> Response:
+        if len(request.body) > MAX_ANSWER_BYTES:
+            return Response(
+                {"detail": f"An answer may be at most {MAX_ANSWER_BYTES} bytes."}, status=400
+            )
+        attempt = _attempt(request, public_id)
+        data = AnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            answer = services.answer_save(
+                attempt=attempt, position=position, response=data.validated_data["response"]
+            )
+        except services.AttemptClosed as error:
+            return _refused(error, status.HTTP_409_CONFLICT)
+        except ValidationError as error:
+            return _refused(error)
+        return Response({"position": position, "saved_at": answer.saved_at})
+
+
+class AttemptSubmit(APIView):
+    """Finish the attempt; submitting again returns the same result."""
+
+    @extend_schema(request=None, responses=AttemptSerializer)
+    def post(self, request: Request, public_id: str) -> Response:
+        attempt = services.attempt_submit(attempt=_attempt(request, public_id))
+        return Response(AttemptSerializer(attempt).data)
+
+
+class AttemptResult(APIView):
+    """Score and pass; answers and explanations too when the review policy allows."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, public_id: str) -> Response:
+        attempt = _attempt(request, public_id)
+        body: dict[str, Any] = dict(AttemptSerializer(attempt).data)
+        body["review"] = None
+        if selectors.review_allowed(attempt):
+            body["review"] = [
+                {
+                    **item,
+                    "points": str(item["points"]),
+                    "score": str(item["score"]) if item["score"] is not None else None,
+                }
+                for item in selectors.attempt_review(attempt)
+            ]
+        return Response(body)
+
+
+class MyAttempts(APIView):
+    """The signed-in person's attempts, newest first."""
+
+    @extend_schema(responses=AttemptSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        attempts = (
+            Attempt.objects.filter(person=_person(request))
+            .select_related("exam")
+            .order_by("-started_at")
+        )
+        return Response(AttemptSerializer(attempts, many=True).data)

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from exams import api
+
+# Mounted under /api/v1/ by lms/urls.py.
+api_urlpatterns = [
+    path("exams/<int:exam_id>/attempts/", api.AttemptStart.as_view(), name="api-attempt-start"),
+    path("attempts/", api.MyAttempts.as_view(), name="api-my-attempts"),
+    path("attempts/<uuid:public_id>/", api.AttemptDetail.as_view(), name="api-attempt"),
+    path(
+        "attempts/<uuid:public_id>/answers/<int:position>/",
+        api.AnswerSave.as_view(),
+        name="api-answer-save",
+    ),
+    path(
+        "attempts/<uuid:public_id>/submit/", api.AttemptSubmit.as_view(), name="api-attempt-submit"
+    ),
+    path(
+        "attempts/<uuid:public_id>/result/", api.AttemptResult.as_view(), name="api-attempt-result"
+    ),
+]
