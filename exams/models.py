@@ -10,7 +10,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 from treebeard.mp_tree import MP_Node
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import Orderable
 
 from courses.models import CoursePage
 from org.models import Person
@@ -117,7 +121,7 @@ class ReviewPolicy(models.TextChoices):
     AFTER_CLOSE = "after_close", _("After the exam closes")
 
 
-class Exam(models.Model):
+class Exam(ClusterableModel):
     title = models.CharField(_("title"), max_length=120)
     course = models.ForeignKey(
         CoursePage,
@@ -157,6 +161,34 @@ class Exam(models.Model):
     shuffle_options = models.BooleanField(_("shuffle options"), default=True)
     is_published = models.BooleanField(_("published"), default=False)
 
+    panels: ClassVar[list[object]] = [
+        FieldPanel("title"),
+        FieldPanel("course"),
+        FieldPanel("instructions"),
+        MultiFieldPanel(
+            [
+                FieldPanel("duration_minutes"),
+                FieldPanel("opens_at"),
+                FieldPanel("closes_at"),
+                FieldPanel("attempts_allowed"),
+            ],
+            heading=_("Time and attempts"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("pass_percent"),
+                FieldPanel("grading_method"),
+                FieldPanel("review_policy"),
+                FieldPanel("shuffle_questions"),
+                FieldPanel("shuffle_options"),
+            ],
+            heading=_("Grading and review"),
+        ),
+        InlinePanel("fixed_questions", heading=_("Fixed questions"), label=_("Question")),
+        InlinePanel("draw_rules", heading=_("Random draw rules"), label=_("Rule")),
+        FieldPanel("is_published"),
+    ]
+
     class Meta:
         verbose_name = _("exam")
         verbose_name_plural = _("exams")
@@ -173,16 +205,18 @@ class Exam(models.Model):
         return self.title
 
 
-class ExamQuestion(models.Model):
+class ExamQuestion(Orderable):
     """A question always on the paper (a fixed list)."""
 
-    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="fixed_questions")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    exam = ParentalKey(Exam, on_delete=models.CASCADE, related_name="fixed_questions")
+    question = models.ForeignKey(
+        Question, verbose_name=_("question"), on_delete=models.PROTECT, related_name="+"
+    )
     points = models.DecimalField(_("points"), max_digits=5, decimal_places=2, default=Decimal("1"))
 
-    class Meta:
-        ordering = ["position", "pk"]
+    panels: ClassVar[list[object]] = [FieldPanel("question"), FieldPanel("points")]
+
+    class Meta(Orderable.Meta):
         constraints = [
             models.UniqueConstraint(fields=["exam", "question"], name="exam_question_once"),
             models.CheckConstraint(condition=Q(points__gt=0), name="exam_question_points"),
@@ -195,8 +229,10 @@ class ExamQuestion(models.Model):
 class ExamDrawRule(models.Model):
     """Draw ``count`` random questions from a category (and below) at a difficulty."""
 
-    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="draw_rules")
-    category = models.ForeignKey(QuestionCategory, on_delete=models.PROTECT, related_name="+")
+    exam = ParentalKey(Exam, on_delete=models.CASCADE, related_name="draw_rules")
+    category = models.ForeignKey(
+        QuestionCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
     difficulty = models.PositiveSmallIntegerField(
         _("difficulty"), choices=Difficulty.choices, null=True, blank=True
     )
@@ -207,6 +243,14 @@ class ExamDrawRule(models.Model):
     points = models.DecimalField(
         _("points each"), max_digits=5, decimal_places=2, default=Decimal("1")
     )
+
+    panels: ClassVar[list[object]] = [
+        FieldPanel("category"),
+        FieldPanel("difficulty"),
+        FieldPanel("kind"),
+        FieldPanel("count"),
+        FieldPanel("points"),
+    ]
 
     class Meta:
         constraints = [

@@ -235,6 +235,6 @@ def exam_create(
     )
     for position, question in enumerate(questions, start=1):
         ExamQuestion.objects.create(
-            exam=exam, question=question, position=position, points=Decimal(points)
+            exam=exam, question=question, sort_order=position, points=Decimal(points)
         )
     return exam

@@ -1,0 +1,64 @@
+"""Wagtail admin for trainers: the question bank (a category tree and versioned questions)
+and exams with their fixed questions and random draw rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+
+from exams.forms import QuestionForm
+from exams.models import Exam, Question, QuestionCategory
+
+
+class QuestionCategoryViewSet(ModelViewSet):
+    model = QuestionCategory
+    name = "question_categories"
+    url_prefix = "exams/categories"
+    icon = "folder-open-inverse"
+    menu_label = _("Question categories")
+    form_fields = ["name"]
+    list_display = ["name", "depth"]
+
+    def get_form_class(self, for_update: bool = False) -> Any:
+        from treebeard.forms import movenodeform_factory
+
+        return movenodeform_factory(QuestionCategory, fields=["name"])
+
+
+class QuestionViewSet(ModelViewSet):
+    model = Question
+    name = "questions"
+    url_prefix = "exams/questions"
+    icon = "help"
+    menu_label = _("Question bank")
+    list_display = ["__str__", "category", "is_active"]
+    list_filter = ["category", "is_active"]
+    search_fields = ["versions__stem"]
+
+    def get_form_class(self, for_update: bool = False) -> Any:
+        return QuestionForm
+
+
+class ExamViewSet(ModelViewSet):
+    model = Exam
+    name = "exams"
+    url_prefix = "exams/exams"
+    icon = "tasks"
+    menu_label = _("Exams")
+    list_display = ["title", "course", "duration_minutes", "is_published"]
+    list_filter = ["is_published"]
+
+
+class ExamsGroup(ModelViewSetGroup):
+    items = (ExamViewSet, QuestionViewSet, QuestionCategoryViewSet)
+    menu_icon = "tasks"
+    menu_label = _("Exams")
+    menu_order = 230
+
+
+@hooks.register("register_admin_viewset")
+def register_exams_admin() -> ExamsGroup:
+    return ExamsGroup()
