@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from exams import views
 from exams.forms import QuestionForm
 from exams.models import Exam, Question, QuestionCategory
 
@@ -62,3 +65,27 @@ class ExamsGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_exams_admin() -> ExamsGroup:
     return ExamsGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_import_urls() -> list[Any]:
+    return [
+        path("exams/import/", views.question_import, name="exams_question_import"),
+        path(
+            "exams/import/template.<str:fmt>",
+            views.question_import_template,
+            name="exams_question_import_template",
+        ),
+    ]
+
+
+class ImportMenuItem(MenuItem):
+    def is_shown(self, request: Any) -> bool:
+        return bool(request.user.has_perm("exams.add_question"))
+
+
+@hooks.register("register_admin_menu_item")
+def register_import_menu_item() -> MenuItem:
+    return ImportMenuItem(
+        _("Import questions"), reverse("exams_question_import"), icon_name="upload", order=231
+    )
