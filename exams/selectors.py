@@ -52,9 +52,20 @@ def attempt_paper(attempt: Attempt) -> list[dict[str, Any]]:
                 "points": question.points,
                 "response": answer.response if answer else None,
                 "saved_at": answer.saved_at if answer else None,
+                "blank_values": _blank_values(version, answer),
             }
         )
     return paper
+
+
+def _blank_values(version: Any, answer: Any) -> list[tuple[int, str]]:
+    if version.kind != "fill":
+        return []
+    given = answer.response if answer and isinstance(answer.response, list) else []
+    return [
+        (index, given[index] if index < len(given) else "")
+        for index in range(len(version.answer or []))
+    ]
 
 
 def review_allowed(attempt: Attempt, *, now: Any = None) -> bool:
@@ -89,3 +100,11 @@ def attempt_review(attempt: Attempt) -> list[dict[str, Any]]:
             }
         )
     return review
+
+
+def attempts_by_exam(person: Person, exams: list[Exam]) -> dict[int, list[Attempt]]:
+    """The person's attempts at each of ``exams``, oldest first, in one query."""
+    grouped: dict[int, list[Attempt]] = {}
+    for attempt in Attempt.objects.filter(person=person, exam__in=exams).order_by("number"):
+        grouped.setdefault(attempt.exam_id, []).append(attempt)
+    return grouped

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from exams import api
+from exams import api, views
+
+app_name = "exams"
+
+urlpatterns = [
+    path("exams/", views.my_exams, name="my_exams"),
+    path("exams/<int:exam_id>/", views.exam_start, name="start"),
+    path("exams/attempts/<uuid:public_id>/", views.attempt_page, name="attempt"),
+    path("exams/attempts/<uuid:public_id>/result/", views.attempt_result, name="result"),
+]
 
 # Mounted under /api/v1/ by lms/urls.py.
 api_urlpatterns = [

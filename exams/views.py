@@ -1,20 +1,25 @@
-"""Trainer views in the Wagtail admin: importing questions from XLSX or CSV with a dry run."""
+"""Exam views: importing questions (trainers, Wagtail admin) and taking exams (learners)."""
 
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from exams import importing
+from exams import importing, selectors, services
+from exams.models import Attempt, AttemptState
+from org.models import Person
+from org.selectors import person_for_user
 
 SESSION_KEY = "exams.question_import"
 
@@ -91,3 +96,112 @@ def question_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="question-template.{fmt}"'
     return response
+
+
+# --- learners -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_exams(request: HttpRequest) -> HttpResponse:
+    """Exams open to the learner, with their attempts and the result that counts."""
+    person = _learner(request)
+    exams = list(selectors.exams_open_to(person).select_related("course").order_by("title"))
+    attempts = selectors.attempts_by_exam(person, exams)
+    rows = [
+        {
+            "exam": exam,
+            "attempts": attempts.get(exam.pk, []),
+            "result": selectors.exam_result(exam=exam, person=person),
+        }
+        for exam in exams
+    ]
+    return render(request, "exams/my_exams.html", {"rows": rows})
+
+
+@login_required
+def exam_start(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """The exam's instructions; a POST starts (or resumes) the attempt."""
+    person = _learner(request)
+    exam = get_object_or_404(selectors.exams_open_to(person), pk=exam_id)
+    if request.method == "POST":
+        try:
+            attempt = services.attempt_start(exam=exam, person=person)
+        except services.AttemptRefused as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            return redirect("exams:attempt", public_id=attempt.public_id)
+    used = selectors.attempts_by_exam(person, [exam]).get(exam.pk, [])
+    return render(request, "exams/exam_start.html", {"exam": exam, "attempts": used})
+
+
+@login_required
+def attempt_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Taking the exam. Without JavaScript the form posts every answer and submits."""
+    person = _learner(request)
+    attempt = selectors.attempt_of(person, public_id)
+    if attempt is None:
+        raise Http404
+    if attempt.state != AttemptState.IN_PROGRESS:
+        return redirect("exams:result", public_id=attempt.public_id)
+    if request.method == "POST":
+        errors = _save_form_answers(attempt, request.POST)
+        for error in errors:
+            messages.error(request, error)
+        if request.POST.get("action") == "submit" and not errors:
+            services.attempt_submit(attempt=attempt)
+            return redirect("exams:result", public_id=attempt.public_id)
+        return redirect("exams:attempt", public_id=attempt.public_id)
+    return render(
+        request,
+        "exams/attempt.html",
+        {
+            "attempt": attempt,
+            "paper": selectors.attempt_paper(attempt),
+            "server_now": timezone.now(),
+        },
+    )
+
+
+def _save_form_answers(attempt: Attempt, data: Any) -> list[str]:
+    errors = []
+    for item in selectors.attempt_paper(attempt):
+        key = f"q{item['position']}"
+        if item["kind"] == "multiple":
+            response: Any = data.getlist(key)
+            if not response:
+                continue
+        elif item["kind"] == "fill":
+            response = [data.get(f"{key}_{blank}", "") for blank in range(item["blanks"])]
+            if not any(response):
+                continue
+        else:
+            response = data.get(key)
+            if response in (None, ""):
+                continue
+        try:
+            services.answer_save(attempt=attempt, position=item["position"], response=response)
+        except ValidationError as error:
+            errors.append(
+                _("Question %(n)s: %(error)s")
+                % {"n": item["position"], "error": " ".join(error.messages)}
+            )
+    return errors
+
+
+@login_required
+@require_GET
+def attempt_result(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Score and pass; the answers and explanations when the review policy allows."""
+    attempt = selectors.attempt_of(_learner(request), public_id)
+    if attempt is None:
+        raise Http404
+    review = selectors.attempt_review(attempt) if selectors.review_allowed(attempt) else None
+    return render(request, "exams/result.html", {"attempt": attempt, "review": review})
+
+
+def _learner(request: HttpRequest) -> Person:
+    person = person_for_user(request.user)
+    if person is None:
+        raise Http404
+    return person

@@ -47,7 +47,7 @@ class QuestionViewSet(ModelViewSet):
 
 class ExamViewSet(ModelViewSet):
     model = Exam
-    name = "exams"
+    name = "exam_admin"
     url_prefix = "exams/exams"
     icon = "tasks"
     menu_label = _("Exams")

@@ -41,6 +41,7 @@ urlpatterns += i18n_patterns(
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include(courses_urls)),
+    path("", include(exams_urls)),
     # Wagtail serves every page not matched above; it must stay last.
     path("", include(wagtail_urls)),
     prefix_default_language=False,
