@@ -1,0 +1,70 @@
+"""An exam in a real browser: answers given offline are queued, sent on reconnect, graded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from exams.models import Answer, Attempt
+from tests import factories
+from tests.conftest import sign_in
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+@pytest.fixture
+def exam(learner: Any) -> Any:
+    category = factories.question_category()
+    questions = [
+        factories.question_single(category, stem=f"第{i}题：等级保护共分几级？")
+        for i in range(1, 4)
+    ]
+    exam = factories.exam_create(
+        questions=questions, shuffle_questions=False, shuffle_options=False
+    )
+    connection.close()
+    return exam
+
+
+def test_answers_given_offline_are_sent_on_reconnect_and_graded(
+    learner, exam, live_server, browser
+):
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, live_server.url, "learner", factories.PASSWORD)
+
+    page.goto(f"{live_server.url}/exams/{exam.pk}/")
+    page.get_by_role("button", name="开始或继续考试").click()
+    page.locator("#q1").wait_for()
+    page.locator('#q1 input[value="c"]').check()
+    page.locator("#q1 .save-state", has_text="已保存").wait_for(timeout=10_000)
+
+    context.set_offline(True)
+    page.evaluate("window.dispatchEvent(new Event('offline'))")
+    page.locator('#q2 input[value="c"]').check()
+    page.locator('#q3 input[value="c"]').check()
+    page.locator("#exam-status", has_text="网络已断开").wait_for(timeout=10_000)
+    assert Answer.objects.count() == 1  # the two offline answers wait on the device
+    page.screenshot(path=str(SCREENSHOTS / "exam-offline.png"), full_page=True)
+
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.locator("#exam-status", has_text="网络已恢复").wait_for(timeout=10_000)
+    assert Answer.objects.count() == 3
+
+    page.get_by_role("button", name="交卷").click()
+    page.wait_for_url("**/result/")
+    assert "已通过" in page.content()
+    attempt = Attempt.objects.get()
+    assert attempt.state == "graded"
+    assert attempt.score == attempt.max_score == 3
+    context.close()
