@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from exams.models import Attempt, AttemptState, Exam, GradingMethod, ReviewPolicy
+from exams.models import (
+    Attempt,
+    AttemptQuestion,
+    AttemptState,
+    Exam,
+    GradingMethod,
+    ReviewPolicy,
+)
 from org.models import Person
+from org.selectors import scope_roots, visible_people
 
 
 def exam_result(*, exam: Exam, person: Person) -> Attempt | None:
@@ -108,3 +117,83 @@ def attempts_by_exam(person: Person, exams: list[Exam]) -> dict[int, list[Attemp
     for attempt in Attempt.objects.filter(person=person, exam__in=exams).order_by("number"):
         grouped.setdefault(attempt.exam_id, []).append(attempt)
     return grouped
+
+
+@dataclass(frozen=True)
+class ItemStatistic:
+    question_id: int
+    stem: str
+    kind: str
+    answered: int
+    facility: float  # mean share of the points earned: 1.0 everyone right, 0.0 nobody
+    discrimination: float | None  # upper 27% minus lower 27% facility; None with few attempts
+
+
+MIN_ATTEMPTS_FOR_DISCRIMINATION = 10
+
+
+def item_statistics(exam: Exam) -> list[ItemStatistic]:
+    """Facility and discrimination index of each question on the exam's graded attempts.
+
+    Discrimination compares the best and the worst 27% of attempts by total score: a good
+    question is answered better by those who did well overall (close to 1), a suspect one
+    the other way round (negative).
+    """
+    attempts = list(
+        Attempt.objects.filter(exam=exam, state=AttemptState.GRADED).values_list(
+            "pk", "score", "max_score"
+        )
+    )
+    if not attempts:
+        return []
+    ranked = sorted(attempts, key=lambda row: (row[1] or 0) / row[2] if row[2] else 0)
+    tail = max(1, round(len(ranked) * 0.27))
+    lower = {row[0] for row in ranked[:tail]}
+    upper = {row[0] for row in ranked[-tail:]}
+    shares: dict[int, list[tuple[int, float]]] = {}
+    stems: dict[int, tuple[str, str]] = {}
+    rows = AttemptQuestion.objects.filter(attempt__in=[row[0] for row in attempts]).values_list(
+        "attempt_id",
+        "points",
+        "answer__score",
+        "version__question_id",
+        "version__question__current_version__stem",
+        "version__kind",
+    )
+    for attempt_id, points, score, question_id, stem, kind in rows:
+        share = float((score or 0) / points) if points else 0.0
+        shares.setdefault(question_id, []).append((attempt_id, share))
+        stems[question_id] = (stem or "", kind)
+    statistics = []
+    for question_id, values in shares.items():
+        facility = sum(share for _id, share in values) / len(values)
+        discrimination = None
+        if len(attempts) >= MIN_ATTEMPTS_FOR_DISCRIMINATION:
+            top = [share for attempt_id, share in values if attempt_id in upper]
+            bottom = [share for attempt_id, share in values if attempt_id in lower]
+            if top and bottom:
+                discrimination = sum(top) / len(top) - sum(bottom) / len(bottom)
+        stem, kind = stems[question_id]
+        statistics.append(
+            ItemStatistic(
+                question_id=question_id,
+                stem=stem,
+                kind=kind,
+                answered=len(values),
+                facility=round(facility, 3),
+                discrimination=None if discrimination is None else round(discrimination, 3),
+            )
+        )
+    return sorted(statistics, key=lambda item: item.facility)
+
+
+def exam_attempts_visible_to(user: Any, exam: Exam) -> QuerySet[Attempt]:
+    """Attempts at an exam a user may see: trainers and administrators all, HR their subtree."""
+    attempts = (
+        Attempt.objects.filter(exam=exam)
+        .select_related("person", "person__org_unit")
+        .order_by("person__org_unit__path", "person__employee_number", "number")
+    )
+    if user.has_perm("exams.change_exam") or scope_roots(user) is None:
+        return attempts
+    return attempts.filter(person__in=visible_people(user))

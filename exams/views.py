@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from exams import importing, selectors, services
-from exams.models import Attempt, AttemptState
+from exams.models import Attempt, AttemptState, Exam
 from org.models import Person
 from org.selectors import person_for_user
 
@@ -205,3 +205,24 @@ def _learner(request: HttpRequest) -> Person:
     if person is None:
         raise Http404
     return person
+
+
+# --- trainers and HR: results -------------------------------------------------------------
+
+
+@permission_required("wagtailadmin.access_admin", raise_exception=True)
+@require_GET
+def exam_results(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """Attempts at one exam (HR officers see their subtree only) and item statistics."""
+    exam = get_object_or_404(Exam, pk=exam_id)
+    attempts = selectors.exam_attempts_visible_to(request.user, exam)
+    return render(
+        request,
+        "exams/exam_results.html",
+        {
+            "exam": exam,
+            "attempts": attempts,
+            "statistics": selectors.item_statistics(exam),
+            "minimum": selectors.MIN_ATTEMPTS_FOR_DISCRIMINATION,
+        },
+    )

@@ -47,6 +47,7 @@ class QuestionViewSet(ModelViewSet):
 
 class ExamViewSet(ModelViewSet):
     model = Exam
+    # HR officers open results from their own link; the editor is for trainers.
     name = "exam_admin"
     url_prefix = "exams/exams"
     icon = "tasks"
@@ -71,6 +72,7 @@ def register_exams_admin() -> ExamsGroup:
 def register_import_urls() -> list[Any]:
     return [
         path("exams/import/", views.question_import, name="exams_question_import"),
+        path("exams/results/<int:exam_id>/", views.exam_results, name="exams_exam_results"),
         path(
             "exams/import/template.<str:fmt>",
             views.question_import_template,
