@@ -34,7 +34,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter, deque
+import uuid
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -373,6 +374,9 @@ def server_stop(server: Server) -> None:
 
 # --- CPU accounting (where the time goes) ----------------------------------------------
 
+CPU_GROUPS = ("gunicorn", "postgres", "redis", "client", "other")
+CPU_SAMPLE_SECONDS = 0.25
+
 
 def _proc_stat(pid: str) -> tuple[str, int, int] | None:
     """(command name, parent pid, user + system ticks) of one process, from /proc."""
@@ -385,48 +389,75 @@ def _proc_stat(pid: str) -> tuple[str, int, int] | None:
     return name, int(fields[1]), int(fields[11]) + int(fields[12])
 
 
-@dataclass(frozen=True)
-class CpuSnapshot:
-    at: float
-    ticks: dict[str, int]  # per group
-    busy: int  # machine-wide non-idle ticks
-    total: int
+class CpuSampler:
+    """CPU time used by gunicorn (master and workers), PostgreSQL, Redis, this client and
+    everything else on the machine, summed from per-process deltas sampled a few times a
+    second (PostgreSQL backends come and go with CONN_MAX_AGE; a snapshot difference
+    would lose the time of every process that exited in between)."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.seen: dict[str, tuple[str, int]] = {}  # pid -> (group, ticks last seen)
+        self.used: Counter[str] = Counter()
+        self.machine: tuple[int, int] = (0, 0)  # machine-wide (busy, total) ticks last seen
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self._sample(count=False)
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _group(self, pid: str, name: str, parent: int) -> str:
+        if int(pid) == self.server_pid or parent == self.server_pid:
+            return "gunicorn"
+        if name == "postgres":
+            return "postgres"
+        if name.startswith("redis-server"):
+            return "redis"
+        if int(pid) == os.getpid():
+            return "client"
+        return "other"
+
+    def _sample(self, count: bool = True) -> None:
+        current: dict[str, tuple[str, int]] = {}
+        for pid in os.listdir("/proc"):
+            if pid.isdigit() and (stat := _proc_stat(pid)):
+                name, parent, ticks = stat
+                group = self.seen[pid][0] if pid in self.seen else self._group(pid, name, parent)
+                current[pid] = (group, ticks)
+        cpu = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        with self.lock:
+            if count:
+                for pid, (group, ticks) in current.items():
+                    # A process born since the last sample used all its time in between.
+                    self.used[group] += ticks - self.seen.get(pid, (group, 0))[1]
+                self.used["machine_busy"] += sum(cpu) - cpu[3] - cpu[4] - self.machine[0]
+                self.used["machine_total"] += sum(cpu) - self.machine[1]
+            self.seen = current
+            self.machine = (sum(cpu) - cpu[3] - cpu[4], sum(cpu))
+
+    def _loop(self) -> None:
+        while not self.stop.wait(CPU_SAMPLE_SECONDS):
+            self._sample()
+
+    def reading(self) -> tuple[float, Counter[str]]:
+        self._sample()
+        with self.lock:
+            return time.perf_counter(), Counter(self.used)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
 
 
-def cpu_snapshot(server_pid: int) -> CpuSnapshot:
-    """CPU ticks used so far by gunicorn (master + workers), PostgreSQL, Redis, this client."""
-    processes = {
-        pid: stat for pid in os.listdir("/proc") if pid.isdigit() and (stat := _proc_stat(pid))
-    }
-    ticks: Counter[str] = Counter()
-    for pid, (name, parent, used) in processes.items():
-        if int(pid) == server_pid or parent == server_pid:
-            ticks["gunicorn"] += used
-        elif name == "postgres":
-            ticks["postgres"] += used
-        elif name.startswith("redis-server"):
-            ticks["redis"] += used
-        elif int(pid) == os.getpid():
-            ticks["client"] += used
-    cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    values = [int(v) for v in cpu]
-    idle = values[3] + values[4]
-    return CpuSnapshot(
-        at=time.perf_counter(), ticks=dict(ticks), busy=sum(values) - idle, total=sum(values)
-    )
-
-
-def cpu_usage(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
-    """Cores used per group between two snapshots, and the machine's busy share."""
+def cpu_usage(
+    before: tuple[float, Counter[str]], after: tuple[float, Counter[str]]
+) -> dict[str, float]:
+    """Cores used per group between two readings, and the machine's busy share."""
     hertz = os.sysconf("SC_CLK_TCK")
-    seconds = after.at - before.at
-    usage = {
-        group: round((after.ticks.get(group, 0) - before.ticks.get(group, 0)) / hertz / seconds, 2)
-        for group in ("gunicorn", "postgres", "redis", "client")
-    }
-    usage["machine_busy"] = round(
-        (after.busy - before.busy) / max(after.total - before.total, 1), 2
-    )
+    seconds = after[0] - before[0]
+    used = after[1] - before[1]
+    usage = {group: round(used[group] / hertz / seconds, 2) for group in CPU_GROUPS}
+    usage["machine_busy"] = round(used["machine_busy"] / max(used["machine_total"], 1), 2)
     return usage
 
 
@@ -546,13 +577,17 @@ def heartbeat(client: Client, learner: Learner) -> tuple[float, float, int]:
 
 def paced(
     rate: float, seconds: float, threads: int, send: Callable[[int], tuple[float, float, int]]
-) -> list[Sample]:
+) -> tuple[list[Sample], int]:
     """Offer ``rate`` requests a second for ``seconds``: request j is due at start + j/rate,
-    whichever thread is free sends it (open loop: a slow answer does not delay the next)."""
+    whichever thread is free sends it (a slow answer does not delay the next one as long as
+    a thread is free). Requests still unsent when the phase ends are dropped, not sent late:
+    the phase stays bounded, and the achieved rate shows the shortfall. Returns the samples
+    and how many requests were dropped."""
     total = int(rate * seconds)
     counter = itertools.count()
     samples: list[Sample] = []
     origin = time.perf_counter() + 0.2
+    deadline = origin + seconds
 
     def work() -> None:
         while (j := next(counter)) < total:
@@ -560,11 +595,13 @@ def paced(
             pause = due - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
+            elif time.perf_counter() >= deadline:
+                return
             started, latency, status = send(j)
             samples.append(Sample(started, latency, status, (started - due) * 1000))
 
     run_threads(threads, work)
-    return samples
+    return samples, total - len(samples)
 
 
 def as_fast_as_possible(
@@ -636,13 +673,14 @@ class Stats:
     lag_p95: float
     errors: dict[int, int]
     cpu: dict[str, float]
+    unsent: int
 
     @property
     def error_count(self) -> int:
         return sum(self.errors.values())
 
 
-def summarise(label: str, samples: list[Sample], cpu: dict[str, float]) -> Stats:
+def summarise(label: str, samples: list[Sample], cpu: dict[str, float], unsent: int = 0) -> Stats:
     latencies = [s.latency_ms for s in samples]
     first = min(s.started for s in samples)
     last = max(s.started + s.latency_ms / 1000 for s in samples)
@@ -656,28 +694,30 @@ def summarise(label: str, samples: list[Sample], cpu: dict[str, float]) -> Stats
         lag_p95=percentile([s.lag_ms for s in samples], 0.95),
         errors=dict(Counter(s.status for s in samples if s.status not in (200, 201))),
         cpu=cpu,
+        unsent=unsent,
     )
     errors = ", ".join(f"{code or 'no answer'}: {n}" for code, n in sorted(stats.errors.items()))
     log(
-        f"  {label:<30} n={stats.count:<6} {stats.rate:7.1f} req/s   p50 {stats.p50:7.1f}   "
-        f"p95 {stats.p95:7.1f}   p99 {stats.p99:7.1f}   max {stats.max:7.1f} ms   "
-        f"send lag p95 {stats.lag_p95:6.1f} ms   errors {{{errors}}}"
+        f"  {label:<32} n={stats.count:<6} {stats.rate:6.1f} req/s  p50 {stats.p50:6.1f}  "
+        f"p95 {stats.p95:6.1f}  p99 {stats.p99:6.1f}  max {stats.max:6.1f} ms  "
+        f"send lag p95 {stats.lag_p95:6.1f} ms  errors {{{errors}}}"
+        + (f"  unsent (no free client thread in time) {unsent}" if unsent else "")
     )
+    per_request = {g: cpu[g] * 1000 / stats.rate for g in ("gunicorn", "postgres", "client")}
     log(
-        "  "
-        + " " * 30
-        + " cores used: "
-        + ", ".join(f"{group} {value}" for group, value in cpu.items() if group != "machine_busy")
-        + f"; machine busy {cpu['machine_busy']:.0%}"
+        f"  {'':<32} cores: "
+        + ", ".join(f"{group} {cpu[group]:.2f}" for group in CPU_GROUPS)
+        + f"; machine busy {cpu['machine_busy']:.0%}; CPU ms per request: "
+        + ", ".join(f"{group} {value:.1f}" for group, value in per_request.items())
     )
     return stats
 
 
 @contextmanager
-def measured(server: Server, into: dict[str, dict[str, float]], key: str) -> Iterator[None]:
-    before = cpu_snapshot(server.process.pid)
+def measured(sampler: CpuSampler, into: dict[str, dict[str, float]], key: str) -> Iterator[None]:
+    before = sampler.reading()
     yield
-    into[key] = cpu_usage(before, cpu_snapshot(server.process.pid))
+    into[key] = cpu_usage(before, sampler.reading())
 
 
 @dataclass
@@ -704,6 +744,7 @@ class ServerRun:
             "rate": round(self.paced.rate, 1),
             "max_rate": round(self.fast.rate, 1),
             "fast_p95_ms": round(self.fast.p95, 1),
+            "unsent": self.paced.unsent,
             "errors": self.errors,
             "errors_by_status": {
                 str(code): n
@@ -726,10 +767,11 @@ def server_run(
     # A fresh cache per configuration: the throttle's history of the previous one is gone.
     redis_flush()
     server = server_start(label, log_dir)
+    sampler = CpuSampler(server.process.pid)
     cpu: dict[str, dict[str, float]] = {}
     try:
         client = Client(server.base_url)
-        with measured(server, cpu, "open"):
+        with measured(sampler, cpu, "open"):
             opening_samples = views_open(client, learners, lesson_id, args.threads)
         opening = summarise("open lesson views", opening_samples, cpu["open"])
         count = len(learners)
@@ -741,16 +783,17 @@ def server_run(
             status, _payload, started, latency = client.request("GET", "/healthz/")
             return started, latency, status
 
-        with measured(server, cpu, "paced"):
-            beats = paced(args.rate, args.seconds, args.threads, beat)
-        paced_stats = summarise(f"heartbeats at {args.rate:g}/s", beats, cpu["paced"])
-        with measured(server, cpu, "healthz"):
-            probes = paced(args.rate, args.baseline_seconds, args.threads, probe)
-        healthz_stats = summarise(f"/healthz/ at {args.rate:g}/s", probes, cpu["healthz"])
-        with measured(server, cpu, "fast"):
+        with measured(sampler, cpu, "paced"):
+            beats, unsent = paced(args.rate, args.seconds, args.threads, beat)
+        paced_stats = summarise(f"heartbeats at {args.rate:g}/s", beats, cpu["paced"], unsent)
+        with measured(sampler, cpu, "healthz"):
+            probes, unsent = paced(args.rate, args.baseline_seconds, args.threads, probe)
+        healthz_stats = summarise(f"/healthz/ at {args.rate:g}/s", probes, cpu["healthz"], unsent)
+        with measured(sampler, cpu, "fast"):
             fast = as_fast_as_possible(client, learners, args.fast_seconds, args.threads, throttle)
         fast_stats = summarise("heartbeats, as fast as possible", fast, cpu["fast"])
     finally:
+        sampler.close()
         server_stop(server)
     warnings = [
         line
@@ -779,7 +822,10 @@ class Verdict:
     phantom: int  # beats the database shows that the client never saw acknowledged
     credit_mismatch: int  # learners whose engaged time differs from the sum credited
     overcredited: int  # learners credited more than the real time they studied (+1 s)
-    worst_excess: float
+    worst_excess: float  # seconds credited beyond the real time, for the worst learner
+    # Beyond even the server's own clock span (first opening to last beat of each view):
+    # what per-beat rounding to whole seconds can add.
+    worst_excess_server: float
 
 
 def verify(runs: list[ServerRun], learners: list[Learner], lesson_id: int) -> Verdict:
@@ -791,7 +837,7 @@ def verify(runs: list[ServerRun], learners: list[Learner], lesson_id: int) -> Ve
     for run in runs:
         run_lost = run_phantom = 0
         for view in run.views:
-            stored = last_seq[_uuid(view.token)]
+            stored = last_seq[uuid.UUID(view.token)]
             if view.acked_seq == view.sent_seq == view.successes:
                 run_lost += max(0, view.successes - stored)
                 run_phantom += max(0, stored - view.successes)
@@ -806,21 +852,21 @@ def verify(runs: list[ServerRun], learners: list[Learner], lesson_id: int) -> Ve
             "enrolment__person_id", "engaged_seconds"
         )
     )
+    server_span: defaultdict[int, float] = defaultdict(float)
+    for person_id, opened_at, last_beat_at in LessonView.objects.values_list(
+        "enrolment__person_id", "opened_at", "last_beat_at"
+    ):
+        server_span[person_id] += (last_beat_at - opened_at).total_seconds()
     mismatch = overcredited = 0
-    worst = -math.inf
+    worst = worst_server = -math.inf
     for learner in learners:
         stored = engaged.get(learner.person_id, 0)
         mismatch += stored != learner.counted_seconds
         excess = stored - learner.studied_seconds
         worst = max(worst, excess)
+        worst_server = max(worst_server, stored - server_span[learner.person_id])
         overcredited += excess > 1.0
-    return Verdict(lost, phantom, mismatch, overcredited, worst)
-
-
-def _uuid(token: str) -> Any:
-    import uuid
-
-    return uuid.UUID(token)
+    return Verdict(lost, phantom, mismatch, overcredited, worst, worst_server)
 
 
 # --- profile ---------------------------------------------------------------------------
@@ -839,7 +885,7 @@ def profile(learners: list[Learner], lesson_id: int, beats: int = 200) -> None:
     redis_flush()  # the throttle's history: these beats come on top of the load's
     views = dict(
         LessonView.objects.filter(
-            token__in=[_uuid(learner.view) for learner in learners]
+            token__in=[uuid.UUID(learner.view) for learner in learners]
         ).values_list("token", "last_seq")
     )
     django_client = DjangoClient(HTTP_HOST=HOST)
@@ -847,8 +893,8 @@ def profile(learners: list[Learner], lesson_id: int, beats: int = 200) -> None:
 
     def one() -> None:
         learner = next(turn)
-        seq = views[_uuid(learner.view)] + 1
-        views[_uuid(learner.view)] = seq
+        seq = views[uuid.UUID(learner.view)] + 1
+        views[uuid.UUID(learner.view)] = seq
         response = django_client.post(
             "/api/v1/heartbeats/",
             {"view": learner.view, "seq": seq, "visible": True},
@@ -931,7 +977,9 @@ def run(args: argparse.Namespace, log_dir: Path) -> dict[str, Any]:
         f"database check: lost {verdict.lost}, counted but unacknowledged {verdict.phantom}, "
         f"learners whose engaged time != sum credited {verdict.credit_mismatch}, "
         f"credited more than real time (+1 s) {verdict.overcredited} "
-        f"(largest excess {verdict.worst_excess:+.2f} s); answers by reason {dict(reasons)}"
+        f"(largest excess {verdict.worst_excess:+.2f} s over the client's clock, "
+        f"{verdict.worst_excess_server:+.2f} s over the server's own span); "
+        f"answers by reason {dict(reasons)}"
     )
     for run_ in runs:
         log(f"  {run_.label}: {json.dumps(run_.summary())}")
@@ -964,6 +1012,7 @@ def run(args: argparse.Namespace, log_dir: Path) -> dict[str, Any]:
         "errors": errors,
         "lost": best.lost,
         "learners": args.learners,
+        "unsent": best.paced.unsent,
         "server": f"gunicorn {' '.join(SERVER_CONFIGS[best.label])}",
         "offered_rate": args.rate,
         "credit_mismatch": verdict.credit_mismatch,

@@ -177,13 +177,13 @@ def lesson_progress_record(
     elif not _presence_take(person=enrolment.person, view=view, now=now):
         reason = "other_view"
     else:
-        credited = min(elapsed, MAX_CREDIT_SECONDS)
+        credited = float(int(min(elapsed, MAX_CREDIT_SECONDS)))
 
     progress = LessonProgress.objects.select_for_update().get(enrolment=enrolment, lesson=lesson)
     rules = LearningRules.load()
     was_complete = progress.completed_at is not None
     if credited:
-        progress.engaged_seconds += int(round(credited))
+        progress.engaged_seconds += int(credited)
         if video and playing and position is not None and view.last_video == video:
             _cover(progress, video, videos[video], view.last_position, position, elapsed)
     coverage = _coverage_shares(progress, videos)
@@ -192,7 +192,13 @@ def lesson_progress_record(
     progress.save(update_fields=["engaged_seconds", "video_coverage", "completed_at", "updated_at"])
 
     view.last_seq = seq
-    view.last_beat_at = now
+    # Whole seconds are credited; the fraction left over stays on the clock for the next
+    # heartbeat (never rounded up, so beats timed just past half a second gain nothing).
+    # Time beyond the cap, hidden time and another tab's time are dropped.
+    if credited and elapsed <= MAX_CREDIT_SECONDS:
+        view.last_beat_at = view.last_beat_at + timedelta(seconds=credited)
+    else:
+        view.last_beat_at = now
     view.last_video = video
     view.last_position = position
     view.save(update_fields=["last_seq", "last_beat_at", "last_video", "last_position"])
@@ -203,7 +209,7 @@ def lesson_progress_record(
     if progress.completed_at is not None and not was_complete:
         course_completed = enrolment_evaluate(enrolment=enrolment, now=now)
     return HeartbeatResult(
-        counted_seconds=int(round(credited)),
+        counted_seconds=int(credited),
         engaged_seconds=progress.engaged_seconds,
         required_seconds=lesson.required_seconds,
         coverage=coverage,

@@ -241,3 +241,15 @@ def test_a_course_that_needs_its_exam_completes_only_after_the_exam(learner):
         "course",
         "exam_bonus",
     ]
+
+
+def test_fractions_of_seconds_are_never_rounded_up_into_extra_time(enrolment, lesson):
+    view = services.lesson_view_open(enrolment=enrolment, lesson=lesson, now=at(0))
+
+    # A client timing its beats just past half a second must not gain the rounding.
+    for seq in range(1, 21):
+        beat(view, seq, seq * 2.6)
+
+    engaged = LessonProgress.objects.get(enrolment=enrolment, lesson=lesson).engaged_seconds
+    assert engaged <= 52
+    assert engaged >= 51  # and the fractions are carried over, not lost
