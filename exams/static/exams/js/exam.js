@@ -67,9 +67,13 @@
     });
   }
 
+  var flushing = null;
+
   function flush() {
+    // The browser may announce "online" more than once: one flush at a time, in order.
+    if (flushing) return flushing;
     var positions = Object.keys(queue);
-    return positions.reduce(function (chain, position) {
+    flushing = positions.reduce(function (chain, position) {
       return chain.then(function () { return send(position); });
     }, Promise.resolve()).then(function () {
       if (positions.length) status.textContent = text("textOnline");
@@ -77,7 +81,11 @@
     }, function () {
       status.textContent = text("textQueued");
       return false;
+    }).then(function (result) {
+      flushing = null;
+      return result;
     });
+    return flushing;
   }
 
   function changed(event) {
