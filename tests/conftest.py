@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from org import services
 from org.models import Person, Role
@@ -68,6 +69,32 @@ def wait_for_other_database_sessions_to_end(seconds: float = 10) -> None:
         if row is not None and row[0] == 0:
             return
         time.sleep(0.1)
+
+
+@pytest.fixture(autouse=True)
+def chinese_first() -> Iterator[None]:
+    """Every test starts in the portal's first language.
+
+    Django keeps the language a request activated on the thread; without this, a test that
+    visited /en/ would leave later tests on the same worker speaking English.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_stray_database_sessions(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """At the end of the run, end any session a live-server thread or worker left behind,
+    so that dropping the PostgreSQL test database cannot fail on them."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)
