@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pgdb  # bench/pgdb.py: the script's own folder is on sys.path
+
 if TYPE_CHECKING:
     import requests
 
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
     from org.models import OrgUnit
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVER_URL = "postgresql://postgres@127.0.0.1:5432"
+SERVER_URL = pgdb.SERVER_URL
 DATABASE = "lms_bench_heartbeats"
 REDIS_CACHE_URL = "redis://127.0.0.1:6379/14"
 REDIS_BROKER_URL = "redis://127.0.0.1:6379/15"
@@ -147,29 +149,12 @@ def configure_environment(static_root: Path) -> None:
     sys.path.insert(0, str(ROOT))
 
 
-def server_execute(statement: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    # CREATE and DROP DATABASE refuse to run inside a transaction, hence autocommit.
-    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as admin:
-        admin.execute(sql.SQL(statement).format(name=sql.Identifier(DATABASE)))
-
-
 def database_create() -> None:
-    # FORCE ends sessions a crashed earlier run may have left connected.
-    server_execute("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    server_execute("CREATE DATABASE {name}")
+    pgdb.database_create(DATABASE)
 
 
 def database_drop() -> None:
-    try:
-        from django.db import connections
-
-        connections.close_all()
-    except Exception as error:  # Django may not have loaded; the drop must still happen
-        log(f"closing Django's connections failed: {error}")
-    server_execute("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    pgdb.database_drop(DATABASE)
 
 
 def redis_flush() -> None:

@@ -25,13 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pgdb  # bench/pgdb.py: the script's own folder is on sys.path
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     from org.models import OrgUnit, Person
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVER_URL = "postgresql://postgres@127.0.0.1:5432"
+SERVER_URL = pgdb.SERVER_URL
 DATABASE = "lms_bench_scope"
 
 GOAL_MS = 100.0
@@ -81,26 +83,12 @@ def configure_environment() -> None:
     sys.path.insert(0, str(ROOT))
 
 
-def server_execute(statement: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    # CREATE and DROP DATABASE refuse to run inside a transaction, hence autocommit.
-    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as admin:
-        admin.execute(sql.SQL(statement).format(name=sql.Identifier(DATABASE)))
-
-
 def database_create() -> None:
-    # FORCE ends sessions a crashed earlier run may have left connected.
-    server_execute("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    server_execute("CREATE DATABASE {name}")
+    pgdb.database_create(DATABASE)
 
 
 def database_drop() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    server_execute("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    pgdb.database_drop(DATABASE)
 
 
 @dataclass
