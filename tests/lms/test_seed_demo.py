@@ -228,3 +228,22 @@ def test_it_builds_six_courses_with_real_lessons_and_a_provincial_plan(seeded, d
     assert plan.courses.count() == 3
     # Everyone in the province is enrolled in each of the plan's courses.
     assert Enrolment.objects.filter(training_plan=plan).count() == 3 * Person.objects.count()
+
+
+def test_every_demo_course_has_a_question_bank_and_an_exam_that_can_be_taken(seeded, db):
+    from courses.models import CoursePage
+    from exams import services as exam_services
+    from exams.models import Exam
+
+    for course in CoursePage.objects.live():
+        exam = Exam.objects.get(course=course)
+        bank = exam.draw_rules.first()
+        assert bank is not None
+        assert bank.category.questions.count() >= 20
+        kinds = set(bank.category.questions.values_list("current_version__kind", flat=True))
+        assert kinds == {"single", "multiple", "true_false", "fill", "short"}
+    learner = Person.objects.get(user__username="learner")
+    exam = Exam.objects.get(course__title="信息安全保障体系")
+    attempt = exam_services.attempt_start(exam=exam, person=learner)
+    assert attempt.paper.count() == 14
+    assert attempt.max_score == 100

@@ -10,6 +10,8 @@ from django.db import transaction
 
 from courses import demo as courses_demo
 from courses.models import CoursePage, CreditTarget, Enrolment, LessonPage, TrainingPlan
+from exams import demo as exams_demo
+from exams.models import Exam, Question
 from org import demo as org_demo
 from org.demo_data import DEMO_ACCOUNTS, PROVINCE_CODE
 from org.models import Person
@@ -18,8 +20,8 @@ from org.models import Person
 class Command(BaseCommand):
     help = (
         "Build demo data for Zhejiang province: the organisation tree, about 300 people, the "
-        "demo accounts learner, trainer, hr and admin, six courses and this year's training "
-        "plan. Running it again changes nothing."
+        "demo accounts learner, trainer, hr and admin, six courses with their question banks "
+        "and exams, and this year's training plan. Running it again changes nothing."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -37,6 +39,7 @@ class Command(BaseCommand):
                     province=units[PROVINCE_CODE],
                     planner=accounts.get("admin"),
                 )
+                exams_demo.seed()
         except ValueError as error:
             raise CommandError(str(error)) from None
         after = _counts()
@@ -60,4 +63,6 @@ def _counts() -> dict[str, int]:
         "Training plans": TrainingPlan.objects.count(),
         "Enrolments": Enrolment.objects.count(),
         "Credit targets": CreditTarget.objects.count(),
+        "Questions": Question.objects.count(),
+        "Exams": Exam.objects.count(),
     }
