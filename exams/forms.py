@@ -128,3 +128,17 @@ def _answer_text(kind: str, answer: Any) -> str:
     if kind == QuestionKind.FILL:
         return "\n".join("|".join(blank) for blank in answer or [])
     return "" if answer is None else str(answer)
+
+
+class ManualGradeForm(forms.Form):
+    """A trainer's points and comment for one short answer; the service checks the range."""
+
+    score = forms.DecimalField(
+        label=_("Points"), min_value=0, max_digits=5, decimal_places=2, localize=False
+    )
+    feedback = forms.CharField(
+        label=_("Comment for the candidate"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from exams.models import (
+    Answer,
     Attempt,
     AttemptQuestion,
     AttemptState,
@@ -103,12 +104,37 @@ def attempt_review(attempt: Attempt) -> list[dict[str, Any]]:
             {
                 **item,
                 "correct_answer": question.version.answer,
+                "response_text": describe_response(item, item["response"]),
+                "correct_text": describe_response(item, question.version.answer),
                 "explanation": question.version.explanation,
                 "score": answer.score if answer else Decimal("0"),
                 "feedback": answer.feedback if answer else "",
             }
         )
     return review
+
+
+def describe_response(item: dict[str, Any], value: Any) -> str | None:
+    """An answer or key as people read it: option letters as shown on this paper, with text.
+
+    Option ids are stable internals ("a", "b"); the letters follow the attempt's shuffled
+    order, so "B" here is the B the candidate saw. Fill-ins join their blanks with " | ".
+    """
+    if value is None:
+        return None
+    kind = item["kind"]
+    if kind in ("single", "true_false", "multiple"):
+        labels = {
+            option["id"]: f"{chr(ord('A') + index)}. {option['text']}"
+            for index, option in enumerate(item["options"])
+        }
+        chosen = value if isinstance(value, list) else [value]
+        return "; ".join(labels.get(str(option), str(option)) for option in chosen)
+    if kind == "fill":
+        return " | ".join(
+            "/".join(blank) if isinstance(blank, list) else str(blank) for blank in value
+        )
+    return str(value)
 
 
 def attempts_by_exam(person: Person, exams: list[Exam]) -> dict[int, list[Attempt]]:
@@ -197,3 +223,86 @@ def exam_attempts_visible_to(user: Any, exam: Exam) -> QuerySet[Attempt]:
     if user.has_perm("exams.change_exam") or scope_roots(user) is None:
         return attempts
     return attempts.filter(person__in=visible_people(user))
+
+
+# --- trainers and HR: results, attempt detail, the manual-grading queue ---------------------
+
+
+def can_grade(user: Any) -> bool:
+    """Trainers (who edit exams) and administrators grade short answers; HR officers only read."""
+    return bool(user.has_perm("exams.change_exam"))
+
+
+def exams_with_results_for(user: Any) -> list[dict[str, Any]]:
+    """Every exam with attempts the user may see, with counts for the results index."""
+    attempts = Attempt.objects.all()
+    if not can_grade(user) and scope_roots(user) is not None:
+        attempts = attempts.filter(person__in=visible_people(user))
+    counts: dict[int, dict[str, int]] = {}
+    for exam_id, state, passed in attempts.values_list("exam_id", "state", "passed"):
+        row = counts.setdefault(exam_id, {"attempts": 0, "graded": 0, "passed": 0, "waiting": 0})
+        row["attempts"] += 1
+        if state == AttemptState.GRADED:
+            row["graded"] += 1
+            row["passed"] += 1 if passed else 0
+        elif state != AttemptState.IN_PROGRESS:
+            row["waiting"] += 1
+    exams = Exam.objects.filter(Q(is_published=True) | Q(pk__in=counts)).select_related("course")
+    return [
+        {
+            "exam": exam,
+            **counts.get(exam.pk, {"attempts": 0, "graded": 0, "passed": 0, "waiting": 0}),
+        }
+        for exam in exams.order_by("title")
+    ]
+
+
+def attempt_visible_to(user: Any, public_id: Any) -> Attempt | None:
+    """An attempt for the staff detail page: graders see all, HR officers their subtree."""
+    attempts = Attempt.objects.select_related("exam", "person", "person__org_unit")
+    if not can_grade(user) and scope_roots(user) is not None:
+        attempts = attempts.filter(person__in=visible_people(user))
+    return attempts.filter(public_id=public_id).first()
+
+
+def attempt_detail(attempt: Attempt) -> list[dict[str, Any]]:
+    """The review of an attempt with what staff need besides: rubric, grader, answer id."""
+    staff = {
+        question.position: question
+        for question in attempt.paper.select_related("version", "answer", "answer__graded_by")
+    }
+    detail = []
+    for item in attempt_review(attempt):
+        question = staff[item["position"]]
+        answer = getattr(question, "answer", None)
+        detail.append(
+            {
+                **item,
+                "rubric": question.version.rubric,
+                "answer_id": answer.pk if answer else None,
+                "graded_by": answer.graded_by if answer else None,
+                "awaiting_grading": bool(
+                    answer
+                    and question.version.kind == "short"
+                    and answer.graded_by_id is None
+                    and attempt.state in (AttemptState.SUBMITTED, AttemptState.EXPIRED)
+                ),
+            }
+        )
+    return detail
+
+
+def grading_queue(exam: Exam | None = None) -> QuerySet[Answer]:
+    """Short answers of finished attempts that wait for a trainer, longest-waiting first."""
+    answers = Answer.objects.filter(
+        graded_by__isnull=True,
+        attempt_question__version__kind="short",
+        attempt_question__attempt__state__in=[AttemptState.SUBMITTED, AttemptState.EXPIRED],
+    )
+    if exam is not None:
+        answers = answers.filter(attempt_question__attempt__exam=exam)
+    return answers.select_related(
+        "attempt_question__version",
+        "attempt_question__attempt__exam",
+        "attempt_question__attempt__person__org_unit",
+    ).order_by("attempt_question__attempt__finished_at", "attempt_question__position")

@@ -355,9 +355,25 @@ def attempt_grade(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
 def answer_grade_manually(
     *, answer: Answer, score: Decimal, grader: Person, feedback: str = ""
 ) -> Attempt:
-    """A trainer grades a short answer against the rubric; the attempt completes when all are."""
-    answer = Answer.objects.select_related("attempt_question__attempt").get(pk=answer.pk)
+    """A trainer grades a short answer against the rubric; the attempt completes when all are.
+
+    An answer is graded once: a second trainer grading it at the same moment is refused
+    rather than silently overwriting the first (the row lock orders them).
+    """
+    answer = (
+        Answer.objects.select_for_update(of=("self",))
+        .select_related("attempt_question__attempt", "attempt_question__version")
+        .get(pk=answer.pk)
+    )
     question = answer.attempt_question
+    if question.version.kind != QuestionKind.SHORT:
+        raise ValidationError(_("Only short answers are graded by hand."))
+    if question.attempt.state not in (AttemptState.SUBMITTED, AttemptState.EXPIRED):
+        raise ValidationError(
+            _("Only answers of finished attempts waiting for grading are graded by hand.")
+        )
+    if answer.graded_by_id is not None:
+        raise ValidationError(_("This answer has already been graded."))
     if not Decimal("0") <= score <= question.points:
         raise ValidationError(
             {"score": _("Give between 0 and %(points)s points.") % {"points": question.points}}

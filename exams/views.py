@@ -12,12 +12,15 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from exams import importing, selectors, services
-from exams.models import Attempt, AttemptState, Exam
+from exams.forms import ManualGradeForm
+from exams.models import Answer, Attempt, AttemptState, Exam
 from org.models import Person
 from org.selectors import person_for_user
 
@@ -224,5 +227,108 @@ def exam_results(request: HttpRequest, exam_id: int) -> HttpResponse:
             "attempts": attempts,
             "statistics": selectors.item_statistics(exam),
             "minimum": selectors.MIN_ATTEMPTS_FOR_DISCRIMINATION,
+            "can_grade": selectors.can_grade(request.user),
+            "waiting": selectors.grading_queue(exam).count(),
         },
     )
+
+
+@permission_required("wagtailadmin.access_admin", raise_exception=True)
+@require_GET
+def results_index(request: HttpRequest) -> HttpResponse:
+    """Every exam with the attempts the user may see, and what waits for grading."""
+    return render(
+        request,
+        "exams/results_index.html",
+        {
+            "rows": selectors.exams_with_results_for(request.user),
+            "can_grade": selectors.can_grade(request.user),
+        },
+    )
+
+
+@permission_required("wagtailadmin.access_admin", raise_exception=True)
+@require_GET
+def attempt_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    """One attempt question by question: answer, key, points, rubric; graders grade here."""
+    attempt = selectors.attempt_visible_to(request.user, public_id)
+    if attempt is None:
+        raise Http404
+    can_grade = selectors.can_grade(request.user)
+    return render(
+        request,
+        "exams/attempt_detail.html",
+        {
+            "attempt": attempt,
+            "items": selectors.attempt_detail(attempt),
+            "can_grade": can_grade,
+            "form": ManualGradeForm() if can_grade else None,
+        },
+    )
+
+
+@permission_required("exams.change_exam", raise_exception=True)
+@require_GET
+def grading_queue(request: HttpRequest) -> HttpResponse:
+    """Short answers waiting for a trainer, oldest first; graded in place, one by one."""
+    exam = None
+    if request.GET.get("exam"):
+        if not request.GET["exam"].isdigit():
+            raise Http404
+        exam = get_object_or_404(Exam, pk=request.GET["exam"])
+    queue = selectors.grading_queue(exam)
+    return render(
+        request,
+        "exams/grading_queue.html",
+        {
+            "exam": exam,
+            "answers": queue[:QUEUE_PAGE],
+            "waiting": queue.count(),
+            "form": ManualGradeForm(),
+        },
+    )
+
+
+QUEUE_PAGE = 20
+
+
+@permission_required("exams.change_exam", raise_exception=True)
+@require_POST
+def answer_grade(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """Grade one short answer, then go back to where the trainer came from."""
+    answer = get_object_or_404(
+        Answer.objects.select_related("attempt_question__attempt"), pk=answer_id
+    )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    back = back or reverse("exams_attempt_detail", args=[answer.attempt_question.attempt.public_id])
+    grader = person_for_user(request.user)
+    form = ManualGradeForm(request.POST)
+    if grader is None:
+        messages.error(request, _("Grading needs a personnel record for your account."))
+    elif not form.is_valid():
+        messages.error(
+            request,
+            _("Points: %s") % " ".join(str(error) for error in form.errors.get("score", [])),
+        )
+    else:
+        try:
+            attempt = services.answer_grade_manually(
+                answer=answer,
+                score=form.cleaned_data["score"],
+                feedback=form.cleaned_data["feedback"],
+                grader=grader,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if attempt.state == AttemptState.GRADED:
+                messages.success(
+                    request,
+                    _("Graded. The attempt is complete: %(score)s of %(max)s points.")
+                    % {"score": attempt.score, "max": attempt.max_score},
+                )
+            else:
+                messages.success(request, _("Graded. Other answers of this attempt still wait."))
+    return redirect(back)

@@ -14,6 +14,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from exams import views
 from exams.forms import QuestionForm
 from exams.models import Exam, Question, QuestionCategory
+from org.selectors import scope_roots
 
 
 class QuestionCategoryViewSet(ModelViewSet):
@@ -72,7 +73,11 @@ def register_exams_admin() -> ExamsGroup:
 def register_import_urls() -> list[Any]:
     return [
         path("exams/import/", views.question_import, name="exams_question_import"),
+        path("exams/results/", views.results_index, name="exams_results_index"),
         path("exams/results/<int:exam_id>/", views.exam_results, name="exams_exam_results"),
+        path("exams/attempts/<uuid:public_id>/", views.attempt_detail, name="exams_attempt_detail"),
+        path("exams/grading/", views.grading_queue, name="exams_grading_queue"),
+        path("exams/grading/<int:answer_id>/", views.answer_grade, name="exams_answer_grade"),
         path(
             "exams/import/template.<str:fmt>",
             views.question_import_template,
@@ -90,4 +95,32 @@ class ImportMenuItem(MenuItem):
 def register_import_menu_item() -> MenuItem:
     return ImportMenuItem(
         _("Import questions"), reverse("exams_question_import"), icon_name="upload", order=231
+    )
+
+
+class ResultsMenuItem(MenuItem):
+    """Trainers and HR officers (within their subtree) open exam results from here."""
+
+    def is_shown(self, request: Any) -> bool:
+        user = request.user
+        roots = scope_roots(user)
+        return bool(user.has_perm("exams.change_exam") or roots is None or roots)
+
+
+class GradingMenuItem(MenuItem):
+    def is_shown(self, request: Any) -> bool:
+        return bool(request.user.has_perm("exams.change_exam"))
+
+
+@hooks.register("register_admin_menu_item")
+def register_results_menu_item() -> MenuItem:
+    return ResultsMenuItem(
+        _("Exam results"), reverse("exams_results_index"), icon_name="list-ul", order=232
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_grading_menu_item() -> MenuItem:
+    return GradingMenuItem(
+        _("Grading queue"), reverse("exams_grading_queue"), icon_name="edit", order=233
     )

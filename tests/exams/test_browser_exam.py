@@ -51,7 +51,7 @@ def test_answers_given_offline_are_sent_on_reconnect_and_graded(
     context.set_offline(True)  # the page hears "offline" from the browser itself
     page.locator('#q2 input[value="c"]').check()
     page.locator('#q3 input[value="c"]').check()
-    page.locator("#exam-status", has_text="网络已断开").wait_for(timeout=10_000)
+    page.locator("#exam-status", has_text="答案暂存在本设备上").wait_for(timeout=10_000)
     assert Answer.objects.count() == 1  # the two offline answers wait on the device
     page.screenshot(path=str(SCREENSHOTS / "exam-offline.png"), full_page=True)
 

@@ -68,6 +68,19 @@
   }
 
   var flushing = null;
+  var retryTimer = null;
+  var retryDelay = 2000;
+
+  function scheduleRetry() {
+    // The device may be online while the server is not (a restart, a proxy error): keep
+    // trying, less often the longer it lasts, until the queue is empty.
+    if (retryTimer) return;
+    retryTimer = setTimeout(function () {
+      retryTimer = null;
+      flush();
+    }, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 30000);
+  }
 
   function flush() {
     // The browser may announce "online" more than once: one flush at a time, in order.
@@ -77,9 +90,11 @@
       return chain.then(function () { return send(position); });
     }, Promise.resolve()).then(function () {
       if (positions.length) status.textContent = text("textOnline");
+      retryDelay = 2000;
       return true;
     }, function () {
       status.textContent = text("textQueued");
+      scheduleRetry();
       return false;
     }).then(function (result) {
       flushing = null;
@@ -95,8 +110,14 @@
     queue[position] = responseOf(fieldset);
     localStorage.setItem(queueKey, JSON.stringify(queue));
     mark(position, "pending");
-    if (navigator.onLine) send(position).catch(function () { status.textContent = text("textQueued"); });
-    else status.textContent = text("textQueued");
+    if (navigator.onLine) {
+      send(position).catch(function () {
+        status.textContent = text("textQueued");
+        scheduleRetry();
+      });
+    } else {
+      status.textContent = text("textQueued");
+    }
   }
 
   form.addEventListener("change", changed);
