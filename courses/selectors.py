@@ -390,3 +390,38 @@ def training_plan_status(plan: TrainingPlan) -> dict[str, Any]:
         ],
         "people_in_scope": training_plan_people(plan).count(),
     }
+
+
+# --- completions (read by certificates) ---------------------------------------------------
+
+
+def completed_enrolment(
+    *, person: Person, course: CoursePage, credit_year: int
+) -> Enrolment | None:
+    """The person's enrolment in the course if it was completed in that credit year."""
+    enrolment = Enrolment.objects.filter(
+        person=person, course=course, completed_at__isnull=False
+    ).first()
+    if enrolment is None or enrolment.completed_at is None:
+        return None
+    if timezone.localtime(enrolment.completed_at).year != credit_year:
+        return None
+    return enrolment
+
+
+def course_credit_hours(*, person: Person, course: CoursePage, credit_year: int) -> Decimal:
+    """The hours the course credited the person that year (the ledger), else the course's."""
+    credited = CreditRecord.objects.filter(
+        person=person, course=course, credit_year=credit_year, source="course"
+    ).aggregate(total=Sum("hours"))["total"]
+    return Decimal(credited) if credited else Decimal(course.credit_hours)
+
+
+def completions(
+    *, people: QuerySet[Person], course: CoursePage | None = None
+) -> QuerySet[Enrolment]:
+    """Completed enrolments of some people (and of one course), for bulk certificates."""
+    enrolments = Enrolment.objects.filter(person__in=people, completed_at__isnull=False)
+    if course is not None:
+        enrolments = enrolments.filter(course=course)
+    return enrolments.order_by("person_id", "course_id")

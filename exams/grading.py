@@ -15,6 +15,8 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 MAX_TEXT = 5_000  # characters in one short answer
 MAX_BLANK = 200  # characters in one blank
 
@@ -49,14 +51,14 @@ def check_response(version: Any, response: Any) -> Any:
     kind = version.kind
     if kind in (SINGLE, TRUE_FALSE):
         if not isinstance(response, str) or response not in option_ids(version):
-            raise ResponseInvalid("Choose one of the question's options.")
+            raise ResponseInvalid(_("Choose one of the question's options."))
         return response
     if kind == MULTIPLE:
         if not isinstance(response, list) or not all(isinstance(item, str) for item in response):
-            raise ResponseInvalid("Give a list of the chosen options.")
+            raise ResponseInvalid(_("Give a list of the chosen options."))
         unknown = set(response) - set(option_ids(version))
         if unknown:
-            raise ResponseInvalid("An option is not one of the question's options.")
+            raise ResponseInvalid(_("An option is not one of the question's options."))
         return sorted(set(response))
     if kind == FILL:
         blanks = len(version.answer)
@@ -65,15 +67,19 @@ def check_response(version: Any, response: Any) -> Any:
             or len(response) != blanks
             or not all(isinstance(item, str) for item in response)
         ):
-            raise ResponseInvalid(f"Give {blanks} answer(s), one per blank.")
+            raise ResponseInvalid(_("Give %(count)s answers, one per blank.") % {"count": blanks})
         if any(len(item) > MAX_BLANK for item in response):
-            raise ResponseInvalid(f"One blank holds at most {MAX_BLANK} characters.")
+            raise ResponseInvalid(
+                _("One blank holds at most %(count)s characters.") % {"count": MAX_BLANK}
+            )
         return [item.strip() for item in response]
     if kind == SHORT:
         if not isinstance(response, str):
-            raise ResponseInvalid("Give the answer as text.")
+            raise ResponseInvalid(_("Give the answer as text."))
         if len(response) > MAX_TEXT:
-            raise ResponseInvalid(f"An answer holds at most {MAX_TEXT} characters.")
+            raise ResponseInvalid(
+                _("An answer holds at most %(count)s characters.") % {"count": MAX_TEXT}
+            )
         return response
     raise ResponseInvalid(f"Unknown kind of question: {kind}.")
 

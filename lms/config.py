@@ -72,6 +72,18 @@ def word_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def existing_file(name: str) -> str:
+    """An absolute path to a readable file, or "" when the variable is unset."""
+    value = raw(name)
+    if not value:
+        return ""
+    if not os.path.isabs(value):
+        raise ConfigError(f"{name}={value!r} is not an absolute path.")
+    if not os.path.isfile(value) or not os.access(value, os.R_OK):
+        raise ConfigError(f"{name}={value!r} is not a readable file.")
+    return value
+
+
 def redact(url: str) -> str:
     """The URL with its password replaced, safe to print in an error message."""
     parts = urlsplit(url)

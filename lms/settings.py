@@ -173,7 +173,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task a worker took but never acknowledged (the worker died) goes back to the queue after
+# this many seconds; it must exceed the longest task (a large ZIP of certificates).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": config.integer(
+        "CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600, minimum=2, maximum=86_400
+    )
+}
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "training-plans-reconcile": {
         "task": "courses.training_plans_reconcile",
@@ -188,6 +194,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # --- Learning ------------------------------------------------------------------------
 # How often an open lesson page sends a heartbeat; the server credits at most twice this.
 LESSON_HEARTBEAT_SECONDS = config.integer("LESSON_HEARTBEAT_SECONDS", 15, minimum=2, maximum=60)
+
+# --- Certificates ----------------------------------------------------------------------
+# Pre-subset Noto CJK faces written by `manage.py certificate_fonts` from the system's
+# fonts-noto-cjk; without them certificates still render, about 4 times slower and larger.
+CERTIFICATE_FONT_DIR = Path(config.raw("CERTIFICATE_FONT_DIR") or VAR_DIR / "fonts")
+# PAdES signing is on when both are set: a PKCS#12 file (key and certificate) and its password.
+CERTIFICATE_SIGNING_P12 = config.existing_file("CERTIFICATE_SIGNING_P12")
+CERTIFICATE_SIGNING_PASSWORD = config.raw("CERTIFICATE_SIGNING_PASSWORD")
+if bool(CERTIFICATE_SIGNING_P12) != bool(CERTIFICATE_SIGNING_PASSWORD):
+    raise config.ConfigError(
+        "CERTIFICATE_SIGNING_P12 and CERTIFICATE_SIGNING_PASSWORD go together: set both to "
+        "sign certificates, or neither."
+    )
 
 # --- Authentication, sessions, lockout -----------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -224,7 +243,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=config.integer("LOGIN_LOCKOUT_MINUTES", 30
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "lms.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "org.security.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 # The security log must say which account and which address were locked out; passwords
 # are always masked by django-axes.
@@ -334,7 +353,9 @@ LOGGING = {
         "axes.apps": {"level": "WARNING"},  # its start-up banner on every command
         # A line per search-index update and per task run drowns everything else.
         "django_tasks": {"level": "WARNING"},
+        # WeasyPrint logs seven steps of every certificate it prints.
+        "weasyprint.progress": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
-        "lms.security": {"level": "INFO"},
+        "org.security": {"level": "INFO"},
     },
 }

@@ -28,15 +28,21 @@ def database_url() -> str:
     )
 
 
-def start_worker(queue: str) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, DATABASE_URL=database_url(), DOTENV_FILE="")
+def start_worker(
+    queue: str, *, app: str = "lms", env: dict[str, str] | None = None, wait: bool = True
+) -> subprocess.Popen[bytes]:
+    """A solo-pool worker of ``app`` (a module defining the Celery app) on ``queue``.
+
+    ``wait=False`` returns at once: a solo worker busy with a task answers no ping.
+    """
+    env = dict(os.environ, DATABASE_URL=database_url(), DOTENV_FILE="", **(env or {}))
     worker = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "celery",
             "-A",
-            "lms",
+            app,
             "worker",
             "--pool=solo",
             "--queues",
@@ -52,6 +58,8 @@ def start_worker(queue: str) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    if not wait:
+        return worker
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if worker.poll() is not None:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from wagtail.documents.models import Document
 
-from courses.models import CourseIndexPage, CoursePage, LessonPage
+from certificates.models import Certificate
+from certificates.tasks import certificate_issue_task
+from courses import services as courses_services
+from courses.models import CourseIndexPage, CoursePage, Enrolment, LessonPage, LessonProgress
 from exams import services as exam_services
 from exams.models import Exam, ExamQuestion, Question, QuestionCategory
 from org import services
@@ -238,3 +243,26 @@ def exam_create(
             exam=exam, question=question, sort_order=position, points=Decimal(points)
         )
     return exam
+
+
+def course_complete(
+    *, person: Person, course: CoursePage, now: datetime | None = None
+) -> Enrolment:
+    """Enrol the person and complete every lesson, as heartbeats would; the course completes
+    (ledger entry and ``course_completed`` signal included) through the real service."""
+    now = now or timezone.now()
+    enrolment = courses_services.enrolment_create(person=person, course=course, source="elective")
+    for lesson in LessonPage.objects.child_of(course).live():
+        LessonProgress.objects.create(
+            enrolment=enrolment, lesson=lesson, engaged_seconds=60, completed_at=now
+        )
+    assert courses_services.enrolment_evaluate(enrolment=enrolment, now=now)
+    enrolment.refresh_from_db()
+    return enrolment
+
+
+def certificate_for(enrolment: Enrolment) -> Certificate:
+    """Run the issuing task for a completed enrolment, as the worker would, and return it."""
+    certificate_id = certificate_issue_task(enrolment.pk)
+    assert certificate_id is not None, "the enrolment is not completed"
+    return Certificate.objects.get(pk=certificate_id)

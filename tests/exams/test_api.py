@@ -167,3 +167,16 @@ def test_the_exam_endpoints_are_in_the_openapi_schema(client, learner):
     schema = client.get("/api/schema/").content.decode()
     assert "/api/v1/attempts/{public_id}/answers/{position}/" in schema
     assert "/api/v1/exams/{exam_id}/attempts/" in schema
+
+
+def test_a_wrong_shape_is_explained_in_the_learners_language(api, exam):
+    attempt = start(api, exam)
+    single = next(q for q in attempt["questions"] if q["kind"] == "single")
+
+    response = api.put(
+        f"/api/v1/attempts/{attempt['id']}/answers/{single['position']}/",
+        {"response": "z"},
+        format="json",
+    )
+
+    assert response.json() == {"detail": "请从本题的选项中选择一项。"}

@@ -8,6 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from certificates import demo as certificates_demo
+from certificates.models import Certificate
 from courses import demo as courses_demo
 from courses.models import CoursePage, CreditTarget, Enrolment, LessonPage, TrainingPlan
 from exams import demo as exams_demo
@@ -21,7 +23,8 @@ class Command(BaseCommand):
     help = (
         "Build demo data for Zhejiang province: the organisation tree, about 300 people, the "
         "demo accounts learner, trainer, hr and admin, six courses with their question banks "
-        "and exams, and this year's training plan. Running it again changes nothing."
+        "and exams, this year's training plan, and a few finished courses with their "
+        "certificates. Running it again changes nothing."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -40,6 +43,17 @@ class Command(BaseCommand):
                     planner=accounts.get("admin"),
                 )
                 exams_demo.seed()
+                hangzhou = units["330100"]
+                certificates_demo.seed(
+                    learner=accounts.get("learner"),
+                    hr_scope_people=list(
+                        Person.objects.filter(
+                            is_active=True, org_unit__path__startswith=hangzhou.path
+                        )
+                        .exclude(employee_number__in=[a.employee_number for a in DEMO_ACCOUNTS])
+                        .order_by("employee_number")[:8]
+                    ),
+                )
         except ValueError as error:
             raise CommandError(str(error)) from None
         after = _counts()
@@ -65,4 +79,5 @@ def _counts() -> dict[str, int]:
         "Credit targets": CreditTarget.objects.count(),
         "Questions": Question.objects.count(),
         "Exams": Exam.objects.count(),
+        "Certificates": Certificate.objects.count(),
     }

@@ -1,0 +1,233 @@
+"""Certificate pages: public verification, a learner's 我的证书, and HR officers' bulk work."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from certificates import selectors, services
+from certificates.forms import BulkJobForm, RevokeForm
+from certificates.models import BulkJobStatus, CertificateStatus
+from certificates.tasks import bulk_job_start_task
+from courses.selectors import visible_training_plans
+from org.models import Person
+from org.security import client_ip
+from org.selectors import person_for_user, scope_roots, visible_org_units, visible_people
+
+VERIFY_LIMIT = 30  # look-ups a minute from one address: plenty for people, little for scrapers
+
+
+def rate_limited(request: HttpRequest, scope: str, limit: int) -> bool:
+    """A fixed one-minute window per client address, counted in the shared cache (Redis)."""
+    key = f"ratelimit:{scope}:{client_ip(request)}:{int(time.time() // 60)}"
+    if cache.add(key, 1, timeout=70):
+        return False
+    try:
+        return cache.incr(key) > limit
+    except ValueError:  # the key expired between add and incr
+        return False
+
+
+# --- the public ---------------------------------------------------------------------------
+
+
+@require_GET
+def verify_form(request: HttpRequest) -> HttpResponse:
+    """Type a code (from the paper) instead of scanning the QR code."""
+    code = request.GET.get("code", "").strip().replace("-", "").replace(" ", "")
+    if code:
+        return redirect("certificates:verify", code=code[:64])
+    return render(request, "certificates/verify_form.html")
+
+
+@require_GET
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    """The public facts of a certificate; unknown and malformed codes are a plain 404."""
+    if rate_limited(request, "verify", VERIFY_LIMIT):
+        return render(request, "certificates/rate_limited.html", status=429)
+    facts = selectors.verification(code)
+    if facts is None:
+        raise Http404
+    return render(request, "certificates/verify.html", {"facts": facts})
+
+
+# --- learners -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_certificates(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    return render(
+        request,
+        "certificates/my_certificates.html",
+        {"certificates": selectors.my_certificates(person)},
+    )
+
+
+@login_required
+@require_GET
+def certificate_download(request: HttpRequest, code: str) -> FileResponse:
+    """The PDF of one of the learner's own certificates; anybody else's is a 404."""
+    certificate = selectors.certificate_of(_person(request), code)
+    if certificate is None or not certificate.pdf:
+        raise Http404
+    return FileResponse(
+        certificate.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"{certificate.serial}.pdf",
+        content_type="application/pdf",
+    )
+
+
+def _person(request: HttpRequest) -> Person:
+    person = person_for_user(request.user)
+    if person is None:
+        raise Http404
+    return person
+
+
+# --- HR officers -----------------------------------------------------------------------------
+
+
+def _hr_person(request: HttpRequest) -> Person:
+    """The signed-in HR officer or administrator; anybody else gets a 404."""
+    person = person_for_user(request.user)
+    if person is None or scope_roots(request.user) == []:
+        raise Http404
+    return person
+
+
+HR_PAGE = 50
+
+
+@login_required
+def hr_certificates(request: HttpRequest) -> HttpResponse:
+    """Certificates of the officer's people, newest first, and the bulk actions."""
+    person = _hr_person(request)
+    form = BulkJobForm(
+        request.POST or None,
+        units=visible_org_units(request.user),
+        plans=visible_training_plans(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.bulk_job_create(
+                requested_by=person, visible=visible_people(request.user), **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            transaction.on_commit(lambda: bulk_job_start_task.delay(job.pk))
+            return redirect("certificates:hr_job", job_id=job.pk)
+    certificates = selectors.certificates_visible_to(request.user)
+    query = request.GET.get("q", "").strip()
+    if query:
+        certificates = certificates.filter(
+            Q(holder_name__contains=query)
+            | Q(serial=query.upper())
+            | Q(person__employee_number=query)
+        )
+    return render(
+        request,
+        "certificates/hr_certificates.html",
+        {
+            "certificates": certificates[:HR_PAGE],
+            "query": query,
+            "form": form,
+            "jobs": selectors.bulk_jobs_of(person)[:10],
+        },
+    )
+
+
+@login_required
+@require_POST
+def hr_certificate_action(request: HttpRequest, certificate_id: int, action: str) -> HttpResponse:
+    """Revoke (with a reason) or re-issue one certificate of the officer's people."""
+    person = _hr_person(request)
+    certificate = get_object_or_404(
+        selectors.certificates_visible_to(request.user), pk=certificate_id
+    )
+    try:
+        if action == "revoke":
+            form = RevokeForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(list(form.errors["reason"]))
+            services.certificate_revoke(
+                certificate=certificate, by=person, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Certificate %s revoked.") % certificate.serial)
+        elif action == "reissue":
+            new = services.certificate_reissue(
+                certificate=certificate, by=person, reason=request.POST.get("reason", "")
+            )
+            if new.status == CertificateStatus.FAILED:
+                messages.error(request, new.failure)
+            else:
+                messages.success(
+                    request,
+                    _("Re-issued as %(serial)s; %(old)s is kept as history.")
+                    % {"serial": new.serial, "old": certificate.serial},
+                )
+        else:
+            raise Http404
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("certificates:hr_certificates")
+
+
+@login_required
+@require_GET
+def hr_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A bulk job's progress; ``?format=json`` feeds the progress bar without a reload."""
+    person = _hr_person(request)
+    job = get_object_or_404(selectors.bulk_jobs_of(person), pk=job_id)
+    if request.GET.get("format") == "json":
+        return JsonResponse(_job_state(job))
+    return render(request, "certificates/hr_job.html", {"job": job, "state": _job_state(job)})
+
+
+def _job_state(job: Any) -> dict[str, Any]:
+    return {
+        "status": job.status,
+        "status_display": job.get_status_display(),
+        "total": job.total,
+        "done": job.done,
+        "failed": job.failed,
+        "percent": job.percent,
+        "finished": job.status in (BulkJobStatus.DONE, BulkJobStatus.FAILED),
+        "download": bool(job.result),
+        "summary": _("%(status)s · %(done)s of %(total)s done, %(failed)s could not be issued")
+        % {
+            "status": job.get_status_display(),
+            "done": job.done,
+            "total": job.total,
+            "failed": job.failed,
+        },
+    }
+
+
+@login_required
+@require_GET
+def hr_job_download(request: HttpRequest, job_id: int) -> FileResponse:
+    person = _hr_person(request)
+    job = get_object_or_404(selectors.bulk_jobs_of(person), pk=job_id)
+    if not job.result:
+        raise Http404
+    return FileResponse(
+        job.result.open("rb"),
+        as_attachment=True,
+        filename=f"certificates-{job.pk}.zip",
+        content_type="application/zip",
+    )
