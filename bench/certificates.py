@@ -8,10 +8,11 @@ stylesheet, fonts, A4 page, PDF/A-3b and URL fetcher. Interleaving keeps the rat
 on a machine whose load changes during the run. For comparison, every fourth round also
 prints that page through WeasyPrint's plain API (``default_api_baseline_ms``).
 
-Another mode (say ``--bulk N``: issue N certificates through the service and its task) can
-sit next to ``run_render`` and be chosen in ``main``.
+``--bulk N`` runs the other mode instead: ``run_bulk(N)`` from bench/certificates_bulk.py
+(issuing N certificates through the service and its task), whose result is printed as is.
 
     cd /work/main && .venv/bin/python bench/certificates.py [--count 200]
+    .venv/bin/python bench/certificates.py --bulk 500
 
 Needs no database or service: rendering is a pure function. Prints progress on stderr and
 one JSON object as its last stdout line (docs/benchmarks.md).
@@ -68,6 +69,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="certificates to render")
     parser.add_argument("--seed", type=int, default=5, help="seed of the generated names")
+    parser.add_argument(
+        "--bulk",
+        type=int,
+        metavar="N",
+        help="issue N certificates with bench/certificates_bulk.py instead of rendering",
+    )
     args = parser.parse_args()
     if args.count < 10:
         parser.error("--count must be at least 10")
@@ -225,6 +232,18 @@ def run_render(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def run_bulk(count: int) -> Any:
+    """The bulk issuance benchmark, which lives in its own module next to this one."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        from certificates_bulk import run_bulk as bulk  # type: ignore[import-not-found]
+    except ModuleNotFoundError as error:
+        if error.name != "certificates_bulk":
+            raise
+        sys.exit("--bulk needs bench/certificates_bulk.py (run_bulk), which is not there yet")
+    return bulk(count)
+
+
 def main() -> None:
     args = parse_args()
     configure_environment()
@@ -232,7 +251,7 @@ def main() -> None:
     import django
 
     django.setup()
-    result = run_render(args)
+    result = run_bulk(args.bulk) if args.bulk is not None else run_render(args)
     log(f"total {time.perf_counter() - started:.1f} s")
     print(json.dumps(result, ensure_ascii=False))
 

@@ -284,10 +284,39 @@ def allowed_roots() -> list[Path]:
     return roots
 
 
+#: Glyph arrays up to this length get their C type up front: more than the ~7,650 glyphs
+#: of a pre-subset face (the full system faces of rare names are left to cffi).
+GLYPH_ARRAY_TYPES = 8192
+
+
+def _declare_glyph_array_types() -> None:
+    """Spare each certificate the C parser that WeasyPrint's font subsetting runs.
+
+    WeasyPrint 70 subsets a font with ``ffi.new(f"hb_codepoint_t[{n}]")`` for n the number
+    of glyphs used and the highest glyph id plus one, both different on almost every
+    certificate. cffi parses each new type string with pycparser, 4 to 7 ms a time, and a
+    worker would pay that for every new length for hours. Registering the array types costs
+    about 12 ms and 4 MB once. This reaches into cffi's type cache, so it gives up quietly
+    when cffi changes: certificates are then only slower.
+    """
+    from weasyprint.text.ffi import ffi
+
+    try:
+        cache = ffi._parsed_types
+        pointer = ffi._typeof("hb_codepoint_t *")
+        for length in range(1, GLYPH_ARRAY_TYPES + 1):
+            key = f"hb_codepoint_t[{length}]"
+            if key not in cache:
+                cache[key] = (ffi._backend.new_array_type(pointer, length), False)
+    except (AttributeError, TypeError):
+        logger.info("cffi's type cache has changed: glyph array types are parsed on demand")
+
+
 class _Renderer:
     """What one process keeps between certificates: fonts, stylesheet and fetcher."""
 
     def __init__(self, font_dir: Path) -> None:
+        _declare_glyph_array_types()
         self.fetcher = LocalFilesFetcher()
         self.font_config = FontConfiguration()
         self.lock = threading.Lock()

@@ -13,7 +13,7 @@ from certificates import fonts
 
 class Command(BaseCommand):
     help = (
-        "Write the pre-subset Noto Serif/Sans CJK SC faces certificates are rendered with "
+        "Write the pre-subset Noto Serif CJK SC faces certificates are rendered with "
         "into CERTIFICATE_FONT_DIR, cut from the installed fonts-noto-cjk. Quick when they "
         "are up to date."
     )
