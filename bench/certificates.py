@@ -246,12 +246,16 @@ def run_bulk(count: int) -> Any:
 
 def main() -> None:
     args = parse_args()
-    configure_environment()
     started = time.perf_counter()
-    import django
+    if args.bulk is not None:
+        # The bulk mode sets up its own database and services before Django loads.
+        result = run_bulk(args.bulk)
+    else:
+        configure_environment()
+        import django
 
-    django.setup()
-    result = run_bulk(args.bulk) if args.bulk is not None else run_render(args)
+        django.setup()
+        result = run_render(args)
     log(f"total {time.perf_counter() - started:.1f} s")
     print(json.dumps(result, ensure_ascii=False))
 
