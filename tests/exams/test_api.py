@@ -91,6 +91,21 @@ def test_the_answer_key_stays_hidden_when_the_policy_says_never(api, exam):
     assert "correct" not in json.dumps(result)
 
 
+def test_saving_an_answer_takes_a_fixed_handful_of_queries(
+    api, exam, django_assert_max_num_queries
+):
+    # The hot path of an exam sitting (bench/exam_load.py): the attempt by owner, then in one
+    # transaction the row lock with the question, and one upsert; the first save and a change.
+    attempt = start(api, exam)
+    single = next(q for q in attempt["questions"] if q["kind"] == "single")
+    url = f"/api/v1/attempts/{attempt['id']}/answers/{single['position']}/"
+    for response in ("a", "b"):
+        with django_assert_max_num_queries(5):  # 3 statements, SAVEPOINT and RELEASE
+            saved = api.put(url, {"response": response}, format="json")
+        assert saved.status_code == 200, saved.content
+    assert Answer.objects.get().response == "b"
+
+
 def test_saving_to_another_persons_attempt_is_404(api, exam, tree):
     other = factories.person_create(unit=tree.binjiang, real_name="他人")
     other_api = APIClient()
