@@ -62,7 +62,7 @@ def test_learners_do_not_reach_hr_pages(client, learner):
 
 
 def test_bulk_issue_over_a_subtree_fills_the_gaps_and_reports_progress(
-    client, tree, xihu_hr, course, django_capture_on_commit_callbacks
+    client, tree, xihu_hr, course, django_capture_on_commit_callbacks, eager_tasks
 ):
     # Completions whose certificate never came (say, a lost message), inside and outside.
     people = [
@@ -106,7 +106,7 @@ def test_a_unit_outside_the_officers_scope_cannot_be_chosen(client, tree, xihu_h
 
 
 def test_the_zip_holds_every_issued_certificate_in_scope(
-    client, tree, xihu_hr, course, django_capture_on_commit_callbacks
+    client, tree, xihu_hr, course, django_capture_on_commit_callbacks, eager_tasks
 ):
     for index in range(3):
         _issued(tree.xihu_it_section, f"学员{index}", course)
@@ -130,7 +130,7 @@ def test_the_zip_holds_every_issued_certificate_in_scope(
 
 
 def test_bulk_reissue_replaces_each_certificate_once(
-    client, tree, xihu_hr, course, django_capture_on_commit_callbacks
+    client, tree, xihu_hr, course, django_capture_on_commit_callbacks, eager_tasks
 ):
     olds = [_issued(tree.xihu_it_section, f"学员{i}", course) for i in range(2)]
     client.force_login(xihu_hr.user)
