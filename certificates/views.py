@@ -23,7 +23,12 @@ from certificates.tasks import bulk_job_start_task
 from courses.selectors import visible_training_plans
 from org.models import Person
 from org.security import client_ip
-from org.selectors import person_for_user, scope_roots, visible_org_units, visible_people
+from org.selectors import (
+    hr_person_for,
+    person_for_user,
+    visible_org_units,
+    visible_people,
+)
 
 VERIFY_LIMIT = 30  # look-ups a minute from one address: plenty for people, little for scrapers
 
@@ -103,8 +108,8 @@ def _person(request: HttpRequest) -> Person:
 
 def _hr_person(request: HttpRequest) -> Person:
     """The signed-in HR officer or administrator; anybody else gets a 404."""
-    person = person_for_user(request.user)
-    if person is None or scope_roots(request.user) == []:
+    person = hr_person_for(request.user)
+    if person is None:
         raise Http404
     return person
 

@@ -19,7 +19,12 @@ from courses import selectors, services
 from courses.forms import OfflineCreditForm, TrainingPlanForm
 from courses.models import CoursePage, LessonPage
 from org.models import Person
-from org.selectors import person_for_user, scope_roots, visible_org_units, visible_people
+from org.selectors import (
+    hr_person_for,
+    person_for_user,
+    visible_org_units,
+    visible_people,
+)
 
 
 def course_enrol(request: HttpRequest, course: CoursePage) -> HttpResponse:
@@ -112,8 +117,8 @@ def my_credits(request: HttpRequest) -> HttpResponse:
 
 def _hr_person(request: HttpRequest) -> Person:
     """The signed-in HR officer or administrator; anybody else gets a 404."""
-    person = person_for_user(request.user)
-    if person is None or scope_roots(request.user) == []:
+    person = hr_person_for(request.user)
+    if person is None:
         raise Http404
     return person
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from exams.models import (
@@ -238,15 +238,21 @@ def exams_with_results_for(user: Any) -> list[dict[str, Any]]:
     attempts = Attempt.objects.all()
     if not can_grade(user) and scope_roots(user) is not None:
         attempts = attempts.filter(person__in=visible_people(user))
-    counts: dict[int, dict[str, int]] = {}
-    for exam_id, state, passed in attempts.values_list("exam_id", "state", "passed"):
-        row = counts.setdefault(exam_id, {"attempts": 0, "graded": 0, "passed": 0, "waiting": 0})
-        row["attempts"] += 1
-        if state == AttemptState.GRADED:
-            row["graded"] += 1
-            row["passed"] += 1 if passed else 0
-        elif state != AttemptState.IN_PROGRESS:
-            row["waiting"] += 1
+    graded = Q(state=AttemptState.GRADED)
+    counts: dict[int, dict[str, int]] = {
+        row["exam_id"]: {
+            "attempts": row["attempts"],
+            "graded": row["graded"],
+            "passed": row["passed"],
+            "waiting": row["waiting"],
+        }
+        for row in attempts.values("exam_id").annotate(
+            attempts=Count("pk"),
+            graded=Count("pk", filter=graded),
+            passed=Count("pk", filter=graded & Q(passed=True)),
+            waiting=Count("pk", filter=Q(state__in=[AttemptState.SUBMITTED, AttemptState.EXPIRED])),
+        )
+    }
     exams = Exam.objects.filter(Q(is_published=True) | Q(pk__in=counts)).select_related("course")
     return [
         {

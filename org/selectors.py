@@ -122,3 +122,11 @@ def _outermost(units: Iterable[OrgUnit]) -> list[OrgUnit]:
         if not any(unit.path.startswith(outer.path) for outer in kept):
             kept.append(unit)
     return kept
+
+
+def hr_person_for(user: Any) -> Person | None:
+    """The signed-in HR officer or administrator behind a request; None for anybody else."""
+    person = person_for_user(user)
+    if person is None or scope_roots(user) == []:
+        return None
+    return person
