@@ -4,8 +4,9 @@ Embedding a whole Noto CJK face (65,535 glyphs) in every PDF makes WeasyPrint's 
 walk all of them: about 6 times the render time of a plain page and 355 KB a certificate.
 So ``manage.py certificate_fonts`` cuts the system's Noto Serif CJK SC Regular and Bold
 (fonts-noto-cjk, SIL OFL) down to GB 2312 plus ASCII, Latin-1 and common punctuation, about
-7,600 glyphs, numbered in GB 2312 order so that the common characters (level 1) come first.
-They are generated on each machine and never committed. Rendering names them first; a
+7,600 glyphs, numbered in GB 2312 order so that the common characters (level 1) come first,
+and redraws them as TrueType outlines (see :func:`_to_truetype`). They are generated on
+each machine and never committed. Rendering names them first; a
 character they lack falls back to the full system faces through fontconfig, and the
 characters of CJK Extensions B to F that Noto lacks come from Hanazono Mincho
 (fonts-hanazono).
@@ -28,14 +29,18 @@ from pathlib import Path
 
 import fontTools
 from fontTools import subset
+from fontTools.pens.areaPen import AreaPen
+from fontTools.pens.boundsPen import BoundsPen
+from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.recordingPen import RecordingPen
-from fontTools.ttLib import TTFont
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTFont, newTable
 from fontTools.ttLib.reorderGlyphs import reorderGlyphs
 
 logger = logging.getLogger(__name__)
 
 # Bump when the character set or the way faces are cut changes: stale files are rebuilt.
-RECIPE = 2
+RECIPE = 3
 MANIFEST = "fonts.json"
 
 # Shaping features kept for horizontal Chinese and Latin text. Vertical forms and `locl`
@@ -58,8 +63,8 @@ class Face:
 # compression (about 3 to 4 ms a face on 2 cores, even for a few Latin glyphs): the URL and
 # serial, once printed in Noto Sans, use the serif face's Latin letters instead.
 FACES = (
-    Face("Noto Serif CJK SC", "Regular", 400, "Certificate Serif", "NotoSerifCJKsc-Regular.otf"),
-    Face("Noto Serif CJK SC", "Bold", 700, "Certificate Serif", "NotoSerifCJKsc-Bold.otf"),
+    Face("Noto Serif CJK SC", "Regular", 400, "Certificate Serif", "NotoSerifCJKsc-Regular.ttf"),
+    Face("Noto Serif CJK SC", "Bold", 700, "Certificate Serif", "NotoSerifCJKsc-Bold.ttf"),
 )
 
 
@@ -190,6 +195,11 @@ def build_subsets(font_dir: Path, *, force: bool = False, workers: int = 2) -> l
     manifest = _read_manifest(font_dir)
     for (face, (path, index)), count in zip(sources.items(), glyphs, strict=True):
         manifest[face.filename] = {**_source_facts(path, index), "glyphs": count}
+    # Files an earlier recipe wrote (the CFF .otf faces, a sans face) are never read again.
+    for filename in set(manifest) - {face.filename for face in FACES}:
+        del manifest[filename]
+        if Path(filename).name == filename:
+            (font_dir / filename).unlink(missing_ok=True)
     temporary = font_dir / f".{MANIFEST}.tmp"
     temporary.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     temporary.replace(font_dir / MANIFEST)
@@ -200,21 +210,101 @@ def _is_hanzi(character: str) -> bool:
     return unicodedata.name(character, "").startswith("CJK UNIFIED IDEOGRAPH")
 
 
-def _outlines(font: TTFont, codepoints: Iterable[int]) -> dict[int, tuple[object, int]]:
+@dataclass(frozen=True)
+class _Shape:
+    """What a reader sees of a glyph: its advance, extent and the ink of each contour."""
+
+    advance: int
+    bounds: tuple[float, float, float, float] | None
+    areas: tuple[float, ...]  # unsigned, one per contour in drawing order
+
+    def differs_from(self, other: _Shape, tolerance: float) -> bool:
+        if self.advance != other.advance or len(self.areas) != len(other.areas):
+            return True
+        if self.bounds is None or other.bounds is None:
+            return self.bounds != other.bounds
+        if any(abs(a - b) > tolerance for a, b in zip(self.bounds, other.bounds, strict=True)):
+            return True
+        # A contour whose outline moves by the tolerance gains or loses at most its length
+        # times the tolerance: 2 % of its ink plus a little is generous for that and far
+        # below any visibly different stroke.
+        return any(
+            abs(a - b) > 0.02 * a + 20 * tolerance
+            for a, b in zip(self.areas, other.areas, strict=True)
+        )
+
+
+def _shapes(font: TTFont, codepoints: Iterable[int]) -> dict[int, _Shape]:
     cmap = font.getBestCmap()
     glyph_set = font.getGlyphSet()
     metrics = font["hmtx"].metrics
     result = {}
     for codepoint in codepoints:
         name = cmap[codepoint]
-        pen = RecordingPen()
-        glyph_set[name].draw(pen)
-        result[codepoint] = (pen.value, metrics[name][0])
+        recording = RecordingPen()
+        glyph_set[name].draw(recording)
+        bounds = BoundsPen(glyph_set)
+        recording.replay(bounds)
+        areas = []
+        area = AreaPen(glyph_set)
+        for operator, operands in recording.value:
+            getattr(area, operator)(*operands)
+            if operator in ("closePath", "endPath"):
+                areas.append(abs(area.value))
+                area = AreaPen(glyph_set)
+        result[codepoint] = _Shape(metrics[name][0], bounds.bounds, tuple(areas))
     return result
 
 
+#: How far (in font units, 1,000 to the em) a TrueType outline may stray from the cubic
+#: curve it replaces: fontmake's default, 0.01 mm on a 38 pt title.
+TRUETYPE_MAX_ERROR = 1.0
+
+
+def _to_truetype(font: TTFont) -> None:
+    """Replace the CFF outlines of ``font`` with TrueType (quadratic) ones, no hinting.
+
+    WeasyPrint subsets every face of every PDF with HarfBuzz, twice. On CFF that means
+    desubroutinizing charstrings and keeping their hints; on TrueType outlines it is a copy
+    of the glyphs used: the two passes take half the time, and the glyphs a certificate
+    embeds are half the size (the PDF viewer draws curves the same either way).
+    """
+    glyph_order = font.getGlyphOrder()
+    glyph_set = font.getGlyphSet()
+    glyf = newTable("glyf")
+    glyf.glyphOrder = glyph_order
+    glyf.glyphs = {}
+    metrics = font["hmtx"].metrics
+    for name in glyph_order:
+        pen = TTGlyphPen(None)
+        # CFF draws outer contours counter-clockwise, TrueType clockwise.
+        glyph_set[name].draw(Cu2QuPen(pen, TRUETYPE_MAX_ERROR, reverse_direction=True))
+        glyph = pen.glyph()
+        glyph.recalcBounds(glyf)
+        glyf[name] = glyph
+        advance, _ = metrics[name]
+        metrics[name] = (advance, glyph.xMin if glyph.numberOfContours else 0)
+    del font["CFF "]
+    font["glyf"] = glyf
+    font["loca"] = newTable("loca")
+    maxp = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    maxp.numGlyphs = len(glyph_order)
+    for field in (
+        "maxPoints maxContours maxCompositePoints maxCompositeContours maxStorage "
+        "maxFunctionDefs maxInstructionDefs maxStackElements maxSizeOfInstructions "
+        "maxComponentElements maxComponentDepth maxTwilightPoints"
+    ).split():
+        setattr(maxp, field, 0)
+    maxp.maxZones = 1
+    font["maxp"] = maxp  # the counts are recomputed when the font is saved
+    font["post"].formatType = 3.0  # CID-keyed fonts have no glyph names to keep
+    font["head"].glyphDataFormat = 0
+    font.sfntVersion = "\x00\x01\x00\x00"
+
+
 def _cut_face(source: str, index: int, characters: Sequence[str], target: str) -> int:
-    """Subset one face to ``characters`` and renumber its glyphs in that order."""
+    """Subset one face to ``characters``, renumber its glyphs in that order, as TrueType."""
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # a line per table otherwise
     font = TTFont(source, fontNumber=index)
     options = subset.Options()
@@ -250,20 +340,27 @@ def _cut_face(source: str, index: int, characters: Sequence[str], target: str) -
             placed.add(name)
             new_order.append(name)
     new_order += [name for name in old_order if name not in placed]
-    before = _outlines(font, cmap)
+    cubic = _shapes(font, cmap)
     _reorder(font, old_order, new_order)
+    _to_truetype(font)
 
     temporary = Path(target).with_name(f".{Path(target).name}.tmp")
     font.save(temporary)
-    # Renumbering a CID-keyed CFF by hand is the delicate part: prove every character still
-    # draws the same outline with the same advance before the file replaces the old one.
     font.close()
+    # Renumbering a CID-keyed CFF and redrawing it are the delicate parts: prove that the
+    # file, read back, draws every character as the subset CFF did (same advance and
+    # contours, extent and ink within the conversion's tolerance) before it replaces the
+    # old one.
     with TTFont(temporary) as written:
-        after = _outlines(written, cmap)
-    changed = [chr(codepoint) for codepoint in cmap if before[codepoint] != after[codepoint]]
+        quadratic = _shapes(written, cmap)
+    changed = [
+        chr(codepoint)
+        for codepoint in cmap
+        if cubic[codepoint].differs_from(quadratic[codepoint], 2 * TRUETYPE_MAX_ERROR)
+    ]
     if changed:
         temporary.unlink()
-        raise RuntimeError(f"Subsetting {source} changed the glyphs of {''.join(changed[:20])}")
+        raise RuntimeError(f"Converting {source} changed the glyphs of {''.join(changed[:20])}")
     os.replace(temporary, target)
     return len(new_order)
 

@@ -148,6 +148,25 @@ def test_the_pre_subset_faces_are_used_when_they_exist(landscape_pdf, tmp_path, 
     assert len(landscape_pdf) < 150_000
 
 
+def test_the_pre_subset_faces_are_truetype_drawing_each_character_as_noto_does(settings):
+    # TrueType outlines halve WeasyPrint's subsetting and the embedded glyphs (issue 5);
+    # renumbered and redrawn, every character must still look as the system face draws it.
+    sample = [ord(character) for character in "王晓明结业证书，《》啊齄ぁAg·"]
+    for face in fonts.FACES:
+        found = fonts.system_face(face)
+        assert found is not None
+        with TTFont(found[0], fontNumber=found[1], lazy=True) as system:
+            expected = fonts._shapes(system, sample)
+        with TTFont(Path(settings.CERTIFICATE_FONT_DIR) / face.filename) as subset:
+            assert "glyf" in subset and "CFF " not in subset
+            drawn = fonts._shapes(subset, sample)
+        assert [
+            chr(codepoint)
+            for codepoint in sample
+            if expected[codepoint].differs_from(drawn[codepoint], 2 * fonts.TRUETYPE_MAX_ERROR)
+        ] == []
+
+
 def test_a_name_with_rare_characters_renders_each_with_a_real_glyph(tmp_path):
     pdf = rendering.render_pdf(replace(CONTENT, holder_name=RARE_NAME))
 
