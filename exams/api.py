@@ -40,19 +40,6 @@ def _attempt(request: Request, public_id: Any) -> Attempt:
     return attempt
 
 
-def _own_attempt(request: Request, public_id: Any) -> Attempt:
-    """The signed-in person's attempt with only its primary key loaded, in one query: what a
-    save needs (it locks and reads the row itself). Not found gives the same 404 as
-    ``_attempt``, which then says whether the person or the attempt is missing."""
-    user_id: Any = request.user.pk  # never None: IsAuthenticated has run
-    found = list(
-        Attempt.objects.filter(public_id=public_id, person__user_id=user_id)
-        .only("pk")
-        .order_by()[:1]
-    )
-    return found[0] if found else _attempt(request, public_id)
-
-
 def _refused(error: ValidationError, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
     return Response({"detail": " ".join(error.messages)}, status=code)
 
@@ -135,17 +122,24 @@ class AnswerSave(APIView):
             return Response(
                 {"detail": f"An answer may be at most {MAX_ANSWER_BYTES} bytes."}, status=400
             )
-        attempt = _own_attempt(request, public_id)
         data = AnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            answer = services.answer_save(
-                attempt=attempt, position=position, response=data.validated_data["response"]
+            # The hot path of an exam sitting: the attempt is looked up by owner, locked and
+            # read in one statement (IsAuthenticated has run, so the user has a key).
+            answer = services.answer_save_as_owner(
+                user_id=request.user.pk,  # type: ignore[arg-type]
+                public_id=public_id,
+                position=position,
+                response=data.validated_data["response"],
             )
         except services.AttemptClosed as error:
             return _refused(error, status.HTTP_409_CONFLICT)
         except ValidationError as error:
             return _refused(error)
+        if answer is None:
+            _attempt(request, public_id)  # says whether the person or the attempt is missing
+            raise NotFound("No such attempt.")
         return Response({"position": position, "saved_at": answer.saved_at})
 
 

@@ -8,14 +8,16 @@ concurrent starts from opening two attempts.
 
 from __future__ import annotations
 
+import json
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -248,58 +250,117 @@ def _draw_paper(exam: Exam) -> list[tuple[QuestionVersion, list[str], Decimal]]:
     return paper
 
 
+def _answer_target_sql(*, by_owner: bool) -> str:
+    """One statement that finds the attempt, locks its row and reads what a save needs.
+
+    Written out rather than built by the ORM: compiling the queryset cost more CPU than
+    PostgreSQL spent running it, on the hottest request of an exam sitting
+    (bench/exam_load.py). Only the attempt row is locked (versions never change); the
+    question is a LEFT JOIN so that an attempt without that question is still found, locked
+    and reported as closed or as having no such question. The deadline is compared in SQL,
+    so no datetime has to be read back in a vendor's format.
+    """
+    attempt = Attempt._meta.db_table
+    question = AttemptQuestion._meta.db_table
+    version = QuestionVersion._meta.db_table
+    owner = ""
+    where = "a.id = %s"
+    if by_owner:
+        owner = f"JOIN {Person._meta.db_table} p ON p.id = a.person_id"
+        where = "a.public_id = %s AND p.user_id = %s"
+    lock = " FOR UPDATE OF a" if connection.features.has_select_for_update_of else ""
+    return (
+        f"SELECT a.id, a.state, a.deadline < %s, q.id, v.kind, v.options, v.answer"
+        f" FROM {attempt} a {owner}"
+        f" LEFT JOIN {question} q ON q.attempt_id = a.id AND q.position = %s"
+        f" LEFT JOIN {version} v ON v.id = q.version_id"
+        f" WHERE {where}{lock}"
+    )
+
+
+def _answer_upsert_sql() -> str:
+    # One upsert (INSERT ... ON CONFLICT DO UPDATE, PostgreSQL and SQLite alike) instead of
+    # update_or_create's savepoint, SELECT ... FOR UPDATE and UPDATE or INSERT: nothing else
+    # writes the answers of an open attempt without its row lock. Only the response and its
+    # time change; a new row starts ungraded with no feedback.
+    return (
+        f"INSERT INTO {Answer._meta.db_table}"
+        " (attempt_question_id, response, saved_at, feedback) VALUES (%s, %s, %s, '')"
+        " ON CONFLICT (attempt_question_id)"
+        " DO UPDATE SET response = EXCLUDED.response, saved_at = EXCLUDED.saved_at"
+    )
+
+
 @transaction.atomic
 def answer_save(
     *, attempt: Attempt, position: int, response: Any, now: datetime | None = None
 ) -> Answer:
     """Save one answer as it is given; refused once the attempt is closed."""
-    now = now or timezone.now()
-    # The hot path of an exam sitting (bench/exam_load.py): one lean statement locks the
-    # attempt row and reads its state, deadline and the question's version. Only the attempt
-    # row is locked (versions never change), and the state is read once the lock is granted,
-    # so a save racing a submit is still either in before it or refused. Selected columns
-    # rather than model instances: compiling a three-table select_related was most of the
-    # cost of a save.
-    found = list(
-        Attempt.objects.select_for_update(of=("self",))
-        .filter(pk=attempt.pk, paper__position=position)
-        .values_list(
-            "state",
-            "deadline",
-            "paper__id",
-            "paper__version__kind",
-            "paper__version__options",
-            "paper__version__answer",
-        )[:1]
+    answer = _answer_save(
+        by_owner=False, key=[attempt.pk], position=position, response=response, now=now
     )
-    if found:
-        state, deadline, question_id, kind, options, key = found[0]
-    else:  # no such question: lock the attempt alone, so a closed attempt still says so
-        state, deadline = (
-            Attempt.objects.select_for_update().values_list("state", "deadline").get(pk=attempt.pk)
-        )
-    if state != AttemptState.IN_PROGRESS:
-        raise AttemptClosed(_("This attempt has been submitted; answers can no longer change."))
-    if now > deadline + timedelta(seconds=GRACE_SECONDS):
-        raise AttemptClosed(_("Time is up for this attempt; answers can no longer change."))
-    if not found:
-        raise ValidationError(_("This attempt has no question %s.") % position)
-    version = QuestionVersion(kind=kind, options=options, answer=key)
-    try:
-        canonical = grading.check_response(version, response)
-    except grading.ResponseInvalid as error:
-        raise ValidationError(str(error)) from None
-    # One upsert (INSERT ... ON CONFLICT DO UPDATE) instead of update_or_create's savepoint,
-    # SELECT ... FOR UPDATE and UPDATE or INSERT: nothing else writes the answers of an open
-    # attempt without its row lock. Only the response and its time change.
-    answer = Answer(attempt_question_id=question_id, response=canonical, saved_at=now)
-    Answer.objects.bulk_create(
-        [answer],
-        update_conflicts=True,
-        unique_fields=["attempt_question"],
-        update_fields=["response", "saved_at"],
-    )
+    assert answer is not None  # the attempt was given, so it exists
     return answer
+
+
+@transaction.atomic
+def answer_save_as_owner(
+    *, user_id: int, public_id: Any, position: int, response: Any, now: datetime | None = None
+) -> Answer | None:
+    """Save one answer to the user's own attempt, found and locked in the same statement.
+
+    None when the user has no attempt with that id (someone else's, or none at all).
+    """
+    try:
+        public_uuid = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(public_id)
+    except (TypeError, ValueError, AttributeError):
+        return None
+    key = Attempt._meta.get_field("public_id").get_db_prep_value(public_uuid, connection)
+    return _answer_save(
+        by_owner=True, key=[key, user_id], position=position, response=response, now=now
+    )
+
+
+def _answer_save(
+    *, by_owner: bool, key: list[Any], position: int, response: Any, now: datetime | None
+) -> Answer | None:
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=GRACE_SECONDS)
+    datetime_field = Answer._meta.get_field("saved_at")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _answer_target_sql(by_owner=by_owner),
+            [datetime_field.get_db_prep_value(cutoff, connection), position, *key],
+        )
+        found = cursor.fetchone()
+        if found is None:
+            return None
+        _attempt_id, state, late, question_id, kind, options, answer_key = found
+        if state != AttemptState.IN_PROGRESS:
+            raise AttemptClosed(_("This attempt has been submitted; answers can no longer change."))
+        if late:
+            raise AttemptClosed(_("Time is up for this attempt; answers can no longer change."))
+        if question_id is None:
+            raise ValidationError(_("This attempt has no question %s.") % position)
+        version = QuestionVersion(kind=kind, options=_json(options), answer=_json(answer_key))
+        try:
+            canonical = grading.check_response(version, response)
+        except grading.ResponseInvalid as error:
+            raise ValidationError(str(error)) from None
+        cursor.execute(
+            _answer_upsert_sql(),
+            [
+                question_id,
+                Answer._meta.get_field("response").get_db_prep_value(canonical, connection),
+                datetime_field.get_db_prep_value(now, connection),
+            ],
+        )
+    return Answer(attempt_question_id=question_id, response=canonical, saved_at=now)
+
+
+def _json(value: Any) -> Any:
+    # JSON columns read by hand come back as text (Django asks psycopg not to decode jsonb).
+    return json.loads(value) if isinstance(value, str) else value
 
 
 @transaction.atomic

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from courses import services as courses_services
@@ -94,13 +96,14 @@ def test_the_answer_key_stays_hidden_when_the_policy_says_never(api, exam):
 def test_saving_an_answer_takes_a_fixed_handful_of_queries(
     api, exam, django_assert_max_num_queries
 ):
-    # The hot path of an exam sitting (bench/exam_load.py): the attempt by owner, then in one
-    # transaction the row lock with the question, and one upsert; the first save and a change.
+    # The hot path of an exam sitting (bench/exam_load.py): in one transaction, the attempt
+    # found by owner, locked and read with its question in one statement, then one upsert;
+    # the first save and a change.
     attempt = start(api, exam)
     single = next(q for q in attempt["questions"] if q["kind"] == "single")
     url = f"/api/v1/attempts/{attempt['id']}/answers/{single['position']}/"
     for response in ("a", "b"):
-        with django_assert_max_num_queries(5):  # 3 statements, SAVEPOINT and RELEASE
+        with django_assert_max_num_queries(4):  # 2 statements, SAVEPOINT and RELEASE
             saved = api.put(url, {"response": response}, format="json")
         assert saved.status_code == 200, saved.content
     assert Answer.objects.get().response == "b"
@@ -153,6 +156,59 @@ def test_an_answer_after_submit_is_refused(api, exam):
     )
 
     assert response.status_code == 409
+    assert not Answer.objects.exists()
+
+
+def test_an_answer_after_the_deadline_and_grace_is_refused(api, exam):
+    attempt = start(api, exam)
+    Attempt.objects.update(deadline=timezone.now() - timedelta(seconds=31))
+
+    response = api.put(
+        f"/api/v1/attempts/{attempt['id']}/answers/1/", {"response": "c"}, format="json"
+    )
+
+    assert response.status_code == 409
+    assert "时间" in response.json()["detail"]
+    assert not Answer.objects.exists()
+
+
+def test_an_answer_within_the_grace_period_is_kept(api, exam):
+    attempt = start(api, exam)
+    single = next(q for q in attempt["questions"] if q["kind"] == "single")
+    Attempt.objects.update(deadline=timezone.now() - timedelta(seconds=20))
+
+    response = api.put(
+        f"/api/v1/attempts/{attempt['id']}/answers/{single['position']}/",
+        {"response": "b"},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    assert Answer.objects.get().response == "b"
+
+
+def test_an_answer_to_a_question_the_paper_lacks_is_400(api, exam):
+    attempt = start(api, exam)
+
+    response = api.put(
+        f"/api/v1/attempts/{attempt['id']}/answers/99/", {"response": "c"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "99" in response.json()["detail"]
+    assert not Answer.objects.exists()
+
+
+def test_an_unknown_attempt_is_404(api, exam):
+    start(api, exam)
+
+    response = api.put(
+        "/api/v1/attempts/00000000-0000-4000-8000-000000000000/answers/1/",
+        {"response": "c"},
+        format="json",
+    )
+
+    assert response.status_code == 404
     assert not Answer.objects.exists()
 
 
