@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ExamsConfig(AppConfig):
     name = "exams"
     verbose_name = _("Exams")
+
+    def ready(self) -> None:
+        from exams import receivers  # noqa: F401  (connects the signal receivers)

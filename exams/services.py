@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import random
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
@@ -204,18 +206,66 @@ def attempt_start(*, exam: Exam, person: Person, now: datetime | None = None) ->
     return attempt
 
 
-def _draw_paper(exam: Exam) -> list[tuple[QuestionVersion, list[str], Decimal]]:
-    """The paper of one attempt: fixed questions and random draws, shuffled as configured."""
-    rng = random.SystemRandom()
-    chosen: list[tuple[QuestionVersion, Decimal]] = []
+# --- drawing a paper ---------------------------------------------------------------------
+#
+# At 09:00 a whole room starts the same exam at once (bench/exam_load.py), and every start
+# used to read the exam's fixed questions, its rules and each rule's pool again: half of a
+# start's cost. A process now keeps each exam's draw plan (pools of current question
+# versions) until the bank or the exam changes: receivers bump a generation in the shared
+# cache, so every web process sees an edit on its next start. Versions never change once
+# written, so sharing them between requests is safe; a plan also expires after
+# DRAW_PLAN_SECONDS, should a change bypass the receivers (e.g. a category tree move).
+
+DRAW_PLAN_SECONDS = 300
+BANK_GENERATION_KEY = "exams:bank-generation"
+
+
+@dataclass(frozen=True)
+class DrawPlan:
+    fixed: list[tuple[QuestionVersion, Decimal]]
+    # per rule: the pool as (question id, current version), the count and the points each
+    rules: list[tuple[list[tuple[int, QuestionVersion]], int, Decimal]]
+    generation: str
+    built: float
+
+
+_draw_plans: dict[int, DrawPlan] = {}
+
+
+def bank_changed() -> None:
+    """Make every process draw from the bank as it is now (a question or an exam changed)."""
+    cache.set(BANK_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    _draw_plans.clear()
+
+
+def _bank_generation() -> str:
+    generation = cache.get(BANK_GENERATION_KEY)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        cache.add(BANK_GENERATION_KEY, generation, timeout=None)
+        generation = cache.get(BANK_GENERATION_KEY, generation)
+    return str(generation)
+
+
+def _draw_plan(exam: Exam) -> DrawPlan:
+    generation = _bank_generation()
+    plan = _draw_plans.get(exam.pk)
+    if (
+        plan is not None
+        and plan.generation == generation
+        and time.monotonic() - plan.built < DRAW_PLAN_SECONDS
+    ):
+        return plan
+    fixed: list[tuple[QuestionVersion, Decimal]] = []
     taken: set[int] = set()
-    for fixed in exam.fixed_questions.select_related("question__current_version"):
-        version = fixed.question.current_version
-        if version is None or not fixed.question.is_active:
+    for item in exam.fixed_questions.select_related("question__current_version"):
+        version = item.question.current_version
+        if version is None or not item.question.is_active:
             continue
-        chosen.append((version, fixed.points))
-        taken.add(fixed.question_id)
-    for rule in exam.draw_rules.select_related("category"):
+        fixed.append((version, item.points))
+        taken.add(item.question_id)
+    rules = []
+    for rule in exam.draw_rules.select_related("category").order_by("pk"):
         candidates = Question.objects.filter(
             is_active=True,
             current_version__isnull=False,
@@ -225,18 +275,32 @@ def _draw_paper(exam: Exam) -> list[tuple[QuestionVersion, list[str], Decimal]]:
             candidates = candidates.filter(current_version__difficulty=rule.difficulty)
         if rule.kind:
             candidates = candidates.filter(current_version__kind=rule.kind)
-        pool = list(candidates.values_list("pk", flat=True))
-        if len(pool) < rule.count:
+        pool = [
+            (question.pk, question.current_version)
+            for question in candidates.select_related("current_version").order_by("pk")
+        ]
+        rules.append((pool, rule.count, rule.points))
+    plan = DrawPlan(fixed, rules, generation, time.monotonic())  # type: ignore[arg-type]
+    _draw_plans[exam.pk] = plan
+    return plan
+
+
+def _draw_paper(exam: Exam) -> list[tuple[QuestionVersion, list[str], Decimal]]:
+    """The paper of one attempt: fixed questions and random draws, shuffled as configured."""
+    rng = random.SystemRandom()
+    plan = _draw_plan(exam)
+    chosen = list(plan.fixed)
+    taken: set[int] = set()
+    for pool, count, points in plan.rules:
+        # A question two rules could both draw appears at most once on a paper.
+        available = [entry for entry in pool if entry[0] not in taken] if taken else pool
+        if len(available) < count:
             raise AttemptRefused(
                 _("The question bank has too few questions for this exam; tell the trainer.")
             )
-        picked = rng.sample(pool, rule.count)
-        taken.update(picked)
-        versions = {
-            q.pk: q.current_version
-            for q in Question.objects.filter(pk__in=picked).select_related("current_version")
-        }
-        chosen.extend((versions[pk], rule.points) for pk in picked)  # type: ignore[misc]
+        picked = rng.sample(available, count)
+        taken.update(question_id for question_id, _version in picked)
+        chosen.extend((version, points) for _question_id, version in picked)
     if not chosen:
         raise AttemptRefused(_("This exam has no questions yet."))
     if exam.shuffle_questions:
@@ -248,6 +312,9 @@ def _draw_paper(exam: Exam) -> list[tuple[QuestionVersion, list[str], Decimal]]:
             rng.shuffle(order)
         paper.append((version, order, points))
     return paper
+
+
+# --- saving answers ---------------------------------------------------------------------
 
 
 def _answer_target_sql(*, by_owner: bool) -> str:

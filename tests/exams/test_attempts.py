@@ -227,6 +227,69 @@ def test_a_bank_too_small_for_the_rules_refuses_to_start(learner):
     assert not Attempt.objects.exists()
 
 
+def drawn_questions(attempt):
+    return set(attempt.paper.values_list("version__question_id", flat=True))
+
+
+def test_a_question_taken_out_of_the_bank_is_no_longer_drawn(learner, tree):
+    # Each process keeps the exam's draw plan; an edit to the bank must reach the next start.
+    category = factories.question_category()
+    questions = [factories.question_single(category, stem=f"第{i}题") for i in range(3)]
+    exam = factories.exam_create(questions=[], attempts=5)
+    ExamDrawRule.objects.create(exam=exam, category=category, count=3)
+    first = services.attempt_start(exam=exam, person=learner, now=at(0))
+    assert drawn_questions(first) == {question.pk for question in questions}
+
+    questions[0].is_active = False
+    questions[0].save(update_fields=["is_active"])
+    other = factories.person_create(unit=tree.binjiang, real_name="他人")
+
+    with pytest.raises(services.AttemptRefused):  # two questions left for a draw of three
+        services.attempt_start(exam=exam, person=other, now=at(1))
+
+
+def test_a_new_question_and_a_revised_one_reach_the_next_draw(learner, tree):
+    category = factories.question_category()
+    questions = [factories.question_single(category, stem=f"第{i}题") for i in range(2)]
+    exam = factories.exam_create(questions=[], attempts=5)
+    ExamDrawRule.objects.create(exam=exam, category=category, count=2)
+    services.attempt_start(exam=exam, person=learner, now=at(0))
+
+    added = factories.question_single(category, stem="新题")
+    services.question_revise(
+        question=questions[0],
+        text=services.QuestionText(
+            kind="single", stem="改过的题", options=["甲", "乙"], answer="a"
+        ),
+    )
+    rule = exam.draw_rules.get()
+    rule.count = 3
+    rule.save(update_fields=["count"])
+    other = factories.person_create(unit=tree.binjiang, real_name="他人")
+    attempt = services.attempt_start(exam=exam, person=other, now=at(1))
+
+    assert drawn_questions(attempt) == {questions[0].pk, questions[1].pk, added.pk}
+    stems = set(attempt.paper.values_list("version__stem", flat=True))
+    assert "改过的题" in stems
+
+
+def test_an_exam_rule_drawing_from_overlapping_categories_never_repeats_a_question(learner):
+    parent = factories.question_category("信息安全")
+    child = factories.question_category("密码", parent=parent)
+    for i in range(3):
+        factories.question_single(child, stem=f"密码题{i}")
+    for i in range(2):
+        factories.question_single(parent, stem=f"安全题{i}")
+    exam = factories.exam_create(questions=[], attempts=20)
+    ExamDrawRule.objects.create(exam=exam, category=child, count=2)
+    ExamDrawRule.objects.create(exam=exam, category=parent, count=3)
+
+    for number in range(6):
+        attempt = services.attempt_start(exam=exam, person=learner, now=at(number))
+        assert len(drawn_questions(attempt)) == 5
+        services.attempt_submit(attempt=attempt, now=at(number + 0.5))
+
+
 def test_options_are_shuffled_per_attempt_and_kept(bank, learner):
     _category, questions = bank
     exam = factories.exam_create(questions=questions, attempts=10, shuffle_options=True)
