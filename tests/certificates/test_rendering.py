@@ -7,9 +7,11 @@ import io
 import logging
 import re
 import subprocess
+import zlib
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -313,6 +315,26 @@ def test_landscape_and_portrait_certificates_are_one_a4_page(landscape_pdf, tmp_
     assert "Page size:       595.276 x 841.89 pts (A4)" in portrait_info
 
 
+def test_compressing_each_stream_once_leaves_the_pdf_byte_for_byte_the_same(
+    landscape_pdf, monkeypatch
+):
+    compressions: list[int] = []
+    original = zlib.compressobj
+
+    def counting_compressobj(*args: Any, **kwargs: Any) -> Any:
+        compressions.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(zlib, "compressobj", counting_compressobj)
+    once = rendering.render_pdf(CONTENT)
+    compressed_once = len(compressions)
+    monkeypatch.setattr(rendering, "_compress_streams_once", lambda document, pdf: None)
+    twice = rendering.render_pdf(CONTENT)
+
+    assert once == twice == landscape_pdf
+    assert compressed_once < len(compressions) - compressed_once
+
+
 def test_the_pdf_identifies_itself_as_pdf_a_3b(landscape_pdf, tmp_path):
     metadata = poppler("pdfinfo", landscape_pdf, tmp_path, "-meta")
 
@@ -321,6 +343,16 @@ def test_the_pdf_identifies_itself_as_pdf_a_3b(landscape_pdf, tmp_path):
     info = poppler("pdfinfo", landscape_pdf, tmp_path)
     assert "Title:           结业证书 ZJ-2026-000123" in info
     assert "Author:          浙江省公务员网络学院" in info
+
+
+def test_every_certificate_carries_the_standard_srgb_profile_as_its_output_intent():
+    standard = (resources.files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
+    for _ in range(3):  # WeasyPrint alone changes the profile's bytes after the first PDF
+        reader = PdfFileReader(io.BytesIO(rendering.render_pdf(CONTENT)), strict=False)
+        (intent,) = reader.root["/OutputIntents"]
+
+        assert intent["/S"] == "/GTS_PDFA1"
+        assert intent["/DestOutputProfile"].data == standard
 
 
 def test_the_qr_code_is_drawn_as_vectors_next_to_the_printed_url(landscape_pdf, tmp_path):
