@@ -77,7 +77,8 @@ class AttemptDetailSerializer(AttemptSerializer):
         return timezone.now().isoformat()
 
     def get_questions(self, attempt: Attempt) -> Any:
-        return QuestionSerializer(selectors.attempt_paper(attempt), many=True).data
+        paper = selectors.attempt_paper(attempt, drawn=self.context.get("drawn"))
+        return QuestionSerializer(paper, many=True).data
 
 
 class AttemptStart(APIView):
@@ -93,7 +94,8 @@ class AttemptStart(APIView):
             attempt = services.attempt_start(exam=exam, person=person)
         except services.AttemptRefused as error:
             return _refused(error, status.HTTP_409_CONFLICT)
-        return Response(AttemptDetailSerializer(attempt).data, status=status.HTTP_201_CREATED)
+        body = AttemptDetailSerializer(attempt, context={"drawn": attempt.drawn}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class AttemptDetail(APIView):

@@ -304,6 +304,10 @@ class Attempt(models.Model):
     max_score = models.DecimalField(_("maximum score"), max_digits=7, decimal_places=2)
     passed = models.BooleanField(_("passed"), null=True, blank=True)
 
+    # Not a field: the paper ``attempt_start`` has just drawn (no answers yet), so that the
+    # start's response need not read it back. None on attempts loaded from the database.
+    drawn: list[AttemptQuestion] | None = None
+
     class Meta:
         verbose_name = _("attempt")
         verbose_name_plural = _("attempts")

@@ -44,14 +44,24 @@ def attempt_of(person: Person, public_id: Any) -> Attempt | None:
     return Attempt.objects.select_related("exam").filter(person=person, public_id=public_id).first()
 
 
-def attempt_paper(attempt: Attempt) -> list[dict[str, Any]]:
-    """The paper as the learner sees it: options in the attempt's order, never the key."""
-    questions = attempt.paper.select_related("version", "answer").order_by("position")
+def attempt_paper(
+    attempt: Attempt, *, drawn: list[AttemptQuestion] | None = None
+) -> list[dict[str, Any]]:
+    """The paper as the learner sees it: options in the attempt's order, never the key.
+
+    ``drawn``: the rows ``attempt_start`` has just created (``attempt.drawn``), with no
+    answers yet; given, the paper is not read back (a start storm at 09:00).
+    """
+    rows: list[tuple[AttemptQuestion, Any]]
+    if drawn is not None:
+        rows = [(question, None) for question in drawn]
+    else:
+        questions = attempt.paper.select_related("version", "answer").order_by("position")
+        rows = [(question, getattr(question, "answer", None)) for question in questions]
     paper = []
-    for question in questions:
+    for question, answer in rows:
         version = question.version
         texts = {str(option["id"]): option["text"] for option in version.options}
-        answer = getattr(question, "answer", None)
         paper.append(
             {
                 "position": question.position,

@@ -197,7 +197,7 @@ def attempt_start(*, exam: Exam, person: Person, now: datetime | None = None) ->
             )
     except IntegrityError:
         return Attempt.objects.get(exam=exam, person=person, state=AttemptState.IN_PROGRESS)
-    AttemptQuestion.objects.bulk_create(
+    attempt.drawn = AttemptQuestion.objects.bulk_create(
         AttemptQuestion(
             attempt=attempt, position=position, version=version, option_order=order, points=points
         )

@@ -68,6 +68,18 @@ def test_a_learner_takes_an_exam_through_the_api(api, exam):
     assert [a["number"] for a in api.get("/api/v1/attempts/").json()] == [1]
 
 
+def test_the_paper_a_start_returns_is_the_paper_stored(api, exam):
+    # A new attempt's response is built from the rows just drawn, not read back.
+    started = start(api, exam)
+
+    stored = api.get(f"/api/v1/attempts/{started['id']}/").json()
+
+    assert started["questions"] == stored["questions"]
+    assert {key: value for key, value in started.items() if key != "server_time"} == {
+        key: value for key, value in stored.items() if key != "server_time"
+    }
+
+
 def test_resuming_shows_the_saved_answers(api, exam):
     attempt = start(api, exam)
     first = attempt["questions"][0]
