@@ -13,7 +13,7 @@ import logging
 import secrets
 import tempfile
 import zipfile
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -294,6 +294,8 @@ def certificate_retry_failed(*, certificate: Certificate) -> Certificate:
 # --- bulk jobs (HR officers) ------------------------------------------------------------
 
 CHUNK_SIZE = 25  # certificates per worker task: progress steps, and work spread over workers
+ZIP_KEEP_DAYS = 7  # a ZIP is a download, not an archive: the PDFs themselves stay
+ACTIVE = (BulkJobStatus.QUEUED, BulkJobStatus.RUNNING)
 
 
 def bulk_job_create(
@@ -355,11 +357,32 @@ def bulk_job_targets(*, job: BulkJob, visible: QuerySet[Person]) -> list[int]:
     )
 
 
+def bulk_job_cancel(*, job: BulkJob) -> BulkJob:
+    """Stop a queued or running job: slices not yet started do nothing, a ZIP is not kept.
+
+    Certificates already issued or re-issued stay (each is whole and audited); a slice that
+    is running when the job is cancelled finishes its 25 and is counted.
+    """
+    stopped = BulkJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
+        status=BulkJobStatus.CANCELLED, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    if not stopped:
+        raise CertificateRefused(_("This job has already finished."))
+    return job
+
+
+def bulk_job_cancelled(job: BulkJob) -> bool:
+    return BulkJob.objects.filter(pk=job.pk, status=BulkJobStatus.CANCELLED).exists()
+
+
 def bulk_chunk_run(*, job: BulkJob, index: int, ids: list[int]) -> BulkJobChunk:
     """Do one slice of a bulk job and count it once; a re-run of a counted slice does nothing."""
     existing = BulkJobChunk.objects.filter(job=job, index=index).first()
     if existing is not None:
         return existing
+    if bulk_job_cancelled(job):
+        return BulkJobChunk(job=job, index=index)  # not saved: nothing was done
     done = failed = 0
     for target in ids:
         try:
@@ -401,9 +424,9 @@ def bulk_job_progress(*, job: BulkJob) -> BulkJob:
     totals = BulkJobChunk.objects.filter(job=job).aggregate(done=Sum("done"), failed=Sum("failed"))
     done, failed = totals["done"] or 0, totals["failed"] or 0
     finished = done + failed >= job.total
-    BulkJob.objects.filter(pk=job.pk).exclude(status=BulkJobStatus.DONE).update(
-        done=done,
-        failed=failed,
+    # A cancelled job still counts the slice that was running when it stopped.
+    BulkJob.objects.filter(pk=job.pk).update(done=done, failed=failed)
+    BulkJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
         status=BulkJobStatus.DONE if finished else BulkJobStatus.RUNNING,
         finished_at=timezone.now() if finished else None,
     )
@@ -414,7 +437,12 @@ def bulk_job_progress(*, job: BulkJob) -> BulkJob:
 def bulk_zip_build(*, job: BulkJob, visible: QuerySet[Person]) -> BulkJob:
     """Put the issued certificates in scope into one ZIP, named by unit, person and serial."""
     ids = bulk_job_targets(job=job, visible=visible)
-    BulkJob.objects.filter(pk=job.pk).update(status=BulkJobStatus.RUNNING, total=len(ids), done=0)
+    started = BulkJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
+        status=BulkJobStatus.RUNNING, total=len(ids), done=0
+    )
+    if not started:  # cancelled before a worker got to it
+        job.refresh_from_db()
+        return job
     certificates = Certificate.objects.filter(pk__in=ids).select_related("person__org_unit")
     with tempfile.TemporaryFile() as buffer:
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
@@ -429,13 +457,34 @@ def bulk_zip_build(*, job: BulkJob, visible: QuerySet[Person]) -> BulkJob:
                     )
                 if count % 100 == 0:
                     BulkJob.objects.filter(pk=job.pk).update(done=count)
+                    if bulk_job_cancelled(job):
+                        job.refresh_from_db()
+                        return job  # the half-built ZIP goes with the temporary file
         buffer.seek(0)
-        job.result.save(f"certificates-{job.pk}.zip", File(buffer), save=False)
-    BulkJob.objects.filter(pk=job.pk).update(
-        result=job.result.name,
-        done=len(ids),
-        status=BulkJobStatus.DONE,
-        finished_at=timezone.now(),
+        name = job.result.storage.save(
+            job.result.field.generate_filename(job, f"certificates-{job.pk}.zip"), File(buffer)
+        )
+    finished = BulkJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
+        result=name, done=len(ids), status=BulkJobStatus.DONE, finished_at=timezone.now()
     )
+    if not finished:  # cancelled while the last entries were written
+        job.result.storage.delete(name)
     job.refresh_from_db()
     return job
+
+
+def bulk_zips_expire(*, now: datetime | None = None) -> int:
+    """Delete ZIPs older than ZIP_KEEP_DAYS (the certificates stay); how many went."""
+    now = now or timezone.now()
+    expired = BulkJob.objects.filter(
+        finished_at__lt=now - timedelta(days=ZIP_KEEP_DAYS), status=BulkJobStatus.DONE
+    ).exclude(result="")
+    count = 0
+    for job in expired:
+        job.result.delete(save=False)
+        job.message = _("The ZIP was deleted after %(days)s days; build a new one if needed.") % {
+            "days": ZIP_KEEP_DAYS
+        }
+        job.save(update_fields=["result", "message"])
+        count += 1
+    return count

@@ -64,13 +64,17 @@ def certificate_render_task(certificate_id: int) -> str | None:
 def bulk_job_start_task(job_id: int) -> int:
     """Split a bulk job into slices for the workers (or build its ZIP); returns the total."""
     job = BulkJob.objects.select_related("requested_by__user").filter(pk=job_id).first()
-    if job is None or job.status == BulkJobStatus.DONE:
+    if job is None or job.status not in services.ACTIVE:  # done, or cancelled in the queue
         return 0
     visible = visible_people(job.requested_by.user)
     if job.kind == BulkJobKind.ZIP:
         return services.bulk_zip_build(job=job, visible=visible).total
     ids = services.bulk_job_targets(job=job, visible=visible)
-    BulkJob.objects.filter(pk=job.pk).update(total=len(ids), status=BulkJobStatus.RUNNING)
+    started = BulkJob.objects.filter(pk=job.pk, status__in=services.ACTIVE).update(
+        total=len(ids), status=BulkJobStatus.RUNNING
+    )
+    if not started:
+        return 0
     if not ids:
         services.bulk_job_progress(job=job)
         return 0
@@ -94,3 +98,9 @@ def bulk_chunk_task(job_id: int, index: int, ids: list[int]) -> int:
     if job is None:
         return 0
     return services.bulk_chunk_run(job=job, index=index, ids=ids).done
+
+
+@shared_task(name="certificates.bulk_zips_expire")
+def bulk_zips_expire_task() -> int:
+    """Delete bulk ZIPs past their keeping time (daily, in beat)."""
+    return services.bulk_zips_expire()

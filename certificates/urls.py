@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("hr/certificates/jobs/<int:job_id>/", views.hr_job, name="hr_job"),
     path("hr/certificates/jobs/<int:job_id>/zip/", views.hr_job_download, name="hr_job_download"),
+    path("hr/certificates/jobs/<int:job_id>/cancel/", views.hr_job_cancel, name="hr_job_cancel"),
 ]
 
 # Mounted under /api/v1/ by lms/urls.py.

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from certificates import selectors, services
 from certificates.forms import BulkJobForm, RevokeForm
-from certificates.models import BulkJobStatus, CertificateStatus
+from certificates.models import CertificateStatus
 from certificates.tasks import bulk_job_start_task
 from courses.selectors import visible_training_plans
 from org.models import Person
@@ -203,6 +203,20 @@ def hr_job(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(request, "certificates/hr_job.html", {"job": job, "state": _job_state(job)})
 
 
+@login_required
+@require_POST
+def hr_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Stop one's own bulk job; what it already issued stays."""
+    person = _hr_person(request)
+    job = get_object_or_404(selectors.bulk_jobs_of(person), pk=job_id)
+    try:
+        services.bulk_job_cancel(job=job)
+        messages.success(request, _("The job is cancelled; certificates it already issued stay."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("certificates:hr_job", job_id=job.pk)
+
+
 def _job_state(job: Any) -> dict[str, Any]:
     return {
         "status": job.status,
@@ -211,7 +225,7 @@ def _job_state(job: Any) -> dict[str, Any]:
         "done": job.done,
         "failed": job.failed,
         "percent": job.percent,
-        "finished": job.status in (BulkJobStatus.DONE, BulkJobStatus.FAILED),
+        "finished": job.status not in services.ACTIVE,
         "download": bool(job.result),
         "summary": _("%(status)s · %(done)s of %(total)s done, %(failed)s could not be issued")
         % {

@@ -189,6 +189,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "exams.attempts_finalise_expired",
         "schedule": timedelta(minutes=1),
     },
+    "certificate-zips-expire": {
+        "task": "certificates.bulk_zips_expire",
+        "schedule": timedelta(hours=24),
+    },
 }
 
 # --- Learning ------------------------------------------------------------------------

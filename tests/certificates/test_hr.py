@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
+from datetime import timedelta
 
 import pytest
 
+from certificates import services
 from certificates.models import BulkJob, Certificate
+from certificates.tasks import bulk_job_start_task
 from courses import services as courses_services
+from org.selectors import visible_people
 from tests import factories
 
 
@@ -143,3 +148,122 @@ def test_bulk_reissue_replaces_each_certificate_once(
         assert old.status == "superseded"
         assert old.replaced_by.status == "issued"
     assert Certificate.objects.filter(status="issued").count() == 2
+
+
+def _completed(unit, count, course):
+    """People whose course completed but whose certificate never came."""
+    people = []
+    for index in range(count):
+        person = factories.person_create(unit=unit, real_name=f"待发{index}", password=None)
+        enrolment = courses_services.enrolment_create(
+            person=person, course=course, source="elective"
+        )
+        type(enrolment).objects.filter(pk=enrolment.pk).update(
+            status="completed", completed_at=enrolment.enrolled_at
+        )
+        people.append(person)
+    return people
+
+
+def test_a_cancelled_job_issues_nothing_more(client, tree, xihu_hr, course):
+    _completed(tree.xihu_it_section, 3, course)
+    client.force_login(xihu_hr.user)
+    response = client.post("/hr/certificates/", {"kind": "issue", "org_unit": tree.xihu.pk})
+    job = BulkJob.objects.get()
+    assert response.url == f"/hr/certificates/jobs/{job.pk}/"
+    assert "取消任务" in client.get(response.url).content.decode()
+
+    page = client.post(f"/hr/certificates/jobs/{job.pk}/cancel/", follow=True)
+
+    assert "任务已取消" in page.content.decode()
+    job.refresh_from_db()
+    assert job.status == "cancelled" and job.finished_at is not None
+    # The worker picks the job up only now: it must not split it, and a slice already
+    # queued must do nothing.
+    assert bulk_job_start_task(job.pk) == 0
+    assert services.bulk_chunk_run(job=job, index=0, ids=job_targets(job, xihu_hr)).done == 0
+    assert not Certificate.objects.exists()
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    state = client.get(f"/hr/certificates/jobs/{job.pk}/", {"format": "json"}).json()
+    assert state["finished"] is True and state["status"] == "cancelled"
+    assert "取消任务" not in client.get(f"/hr/certificates/jobs/{job.pk}/").content.decode()
+
+
+def job_targets(job, officer):
+    return services.bulk_job_targets(job=job, visible=visible_people(officer.user))
+
+
+def test_a_slice_running_when_the_job_is_cancelled_is_still_counted(tree, xihu_hr, course):
+    _completed(tree.xihu_it_section, 2, course)
+    job = services.bulk_job_create(
+        kind="issue",
+        requested_by=xihu_hr,
+        visible=visible_people(xihu_hr.user),
+        org_unit=tree.xihu,
+        course=course,
+    )
+    ids = job_targets(job, xihu_hr)
+    services.bulk_chunk_run(job=job, index=0, ids=ids[:1])
+    services.bulk_job_cancel(job=job)
+
+    services.bulk_chunk_run(job=job, index=1, ids=ids[1:])
+
+    job.refresh_from_db()
+    assert job.status == "cancelled" and job.done == 1
+    assert Certificate.objects.count() == 1
+
+
+def test_a_finished_job_cannot_be_cancelled_nor_someone_elses(
+    client, tree, xihu_hr, course, django_capture_on_commit_callbacks, eager_tasks
+):
+    _issued(tree.xihu_it_section, "学员", course)
+    client.force_login(xihu_hr.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/hr/certificates/", {"kind": "zip", "org_unit": tree.xihu.pk})
+    job = BulkJob.objects.get()
+    assert job.status == "done"
+
+    page = client.post(f"/hr/certificates/jobs/{job.pk}/cancel/", follow=True)
+    assert "该任务已经结束" in page.content.decode()
+    job.refresh_from_db()
+    assert job.status == "done" and job.result
+
+    client.force_login(factories.person_create(unit=tree.xihu, username="other").user)
+    assert client.post(f"/hr/certificates/jobs/{job.pk}/cancel/").status_code == 404
+
+
+def test_a_zip_cancelled_while_it_is_built_is_not_kept(tree, xihu_hr, course):
+    _issued(tree.xihu_it_section, "学员", course)
+    job = services.bulk_job_create(
+        kind="zip", requested_by=xihu_hr, visible=visible_people(xihu_hr.user), org_unit=tree.xihu
+    )
+    services.bulk_job_cancel(job=job)
+
+    services.bulk_zip_build(job=job, visible=visible_people(xihu_hr.user))
+
+    job.refresh_from_db()
+    assert job.status == "cancelled" and not job.result
+
+
+def test_zips_older_than_a_week_are_deleted_and_the_certificates_stay(
+    client, tree, xihu_hr, course, django_capture_on_commit_callbacks, eager_tasks
+):
+    certificate = _issued(tree.xihu_it_section, "学员", course)
+    client.force_login(xihu_hr.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/hr/certificates/", {"kind": "zip", "org_unit": tree.xihu.pk})
+    job = BulkJob.objects.get()
+    path, finished = job.result.path, job.finished_at
+    assert finished is not None
+    assert services.bulk_zips_expire(now=finished + timedelta(days=6)) == 0
+
+    assert services.bulk_zips_expire(now=finished + timedelta(days=8)) == 1
+
+    job.refresh_from_db()
+    assert not job.result and not os.path.exists(path)
+    assert "7" in job.message
+    assert client.get(f"/hr/certificates/jobs/{job.pk}/zip/").status_code == 404
+    assert "7 天后已删除" in client.get(f"/hr/certificates/jobs/{job.pk}/").content.decode()
+    certificate.refresh_from_db()
+    assert certificate.pdf and os.path.exists(certificate.pdf.path)

@@ -13,6 +13,8 @@
         job.querySelector("[role=progressbar]").setAttribute("aria-valuenow", state.percent);
         summary.textContent = state.summary;
         if (state.download) document.getElementById("job-download").hidden = false;
+        var cancel = document.getElementById("job-cancel");
+        if (cancel && state.finished) cancel.hidden = true;
         if (!state.finished) setTimeout(poll, 2000);
       })
       .catch(function () { setTimeout(poll, 5000); });
