@@ -5,11 +5,11 @@ walk all of them: about 6 times the render time of a plain page and 355 KB a cer
 So ``manage.py certificate_fonts`` cuts the system's Noto Serif CJK SC Regular and Bold
 (fonts-noto-cjk, SIL OFL) down to GB 2312 plus ASCII, Latin-1 and common punctuation, about
 7,600 glyphs, numbered in GB 2312 order so that the common characters (level 1) come first,
-and redraws them as TrueType outlines (see :func:`_to_truetype`). They are generated on
-each machine and never committed. Rendering names them first; a
-character they lack falls back to the full system faces through fontconfig, and the
-characters of CJK Extensions B to F that Noto lacks come from Hanazono Mincho
-(fonts-hanazono).
+and redraws them as TrueType outlines (see :func:`_to_truetype`); two extended faces hold
+the rest of Noto's hanzi (:func:`extended_characters`). They are generated on each machine
+and never committed. Rendering names them first; a character they lack falls back to the
+full system faces through fontconfig, and the characters of CJK Extensions B to F that Noto
+lacks come from Hanazono Mincho (fonts-hanazono).
 
 Nothing here imports Django: the subsetting runs in worker processes.
 """
