@@ -54,8 +54,9 @@ $(STAMP)/venv-dev: requirements-dev.txt $(STAMP)/venv
 lms/locale/zh_Hans/LC_MESSAGES/django.mo: lms/locale/zh_Hans/LC_MESSAGES/django.po $(STAMP)/runtime-packages
 	@msgfmt --check -o $@ $<
 
-# Certificate fonts: Noto CJK faces cut to GB 2312 on this machine, never committed (about
-# a minute, once). DEBUG only lets settings load without a secret key.
+# Certificate fonts: Noto CJK faces cut to GB 2312 (and the rest of Noto's hanzi for rare
+# names) as TrueType on this machine, never committed (about three minutes on 2 cores, once;
+# only missing or stale faces are rebuilt). DEBUG only lets settings load without a secret key.
 $(STAMP)/certificate-fonts: certificates/fonts.py $(STAMP)/venv $(STAMP)/runtime-packages
 	@DEBUG=true $(BIN)/python manage.py certificate_fonts
 	@touch $@
