@@ -55,7 +55,7 @@ lms/locale/zh_Hans/LC_MESSAGES/django.mo: lms/locale/zh_Hans/LC_MESSAGES/django.
 	@msgfmt --check -o $@ $<
 
 # Certificate fonts: Noto CJK faces cut to GB 2312 (and the rest of Noto's hanzi for rare
-# names) as TrueType on this machine, never committed (about three minutes on 2 cores, once;
+# names) as TrueType on this machine, never committed (1.5 to 2.5 minutes on 2 cores, once;
 # only missing or stale faces are rebuilt). DEBUG only lets settings load without a secret key.
 $(STAMP)/certificate-fonts: certificates/fonts.py $(STAMP)/venv $(STAMP)/runtime-packages
 	@DEBUG=true $(BIN)/python manage.py certificate_fonts
