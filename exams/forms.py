@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from exams import services
-from exams.models import Difficulty, Question, QuestionCategory, QuestionKind
+from exams.models import Difficulty, Exam, ExamOverride, Question, QuestionCategory, QuestionKind
+from org.models import Person
 
 
 def _lines(text: str) -> list[str]:
@@ -142,3 +143,63 @@ class ManualGradeForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class ExamOverrideForm(forms.ModelForm[ExamOverride]):
+    """One person's extra time or attempts, the person given by employee number (工号):
+    a province has too many people for a drop-down."""
+
+    employee_number = forms.CharField(label=_("Employee number"), max_length=32)
+
+    class Meta:
+        model = ExamOverride
+        fields = ["exam", "extra_minutes", "extra_attempts"]
+
+    def __init__(self, *args: Any, for_user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["exam"].queryset = Exam.objects.order_by("title")  # type: ignore[attr-defined]
+        self.fields = {  # the person first, as trainers read a request
+            name: self.fields[name]
+            for name in ("employee_number", "exam", "extra_minutes", "extra_attempts")
+        }
+        if self.instance.pk:
+            self.initial["employee_number"] = self.instance.person.employee_number
+        self.person: Person | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        number = (data.get("employee_number") or "").strip()
+        person = Person.objects.filter(employee_number=number).first() if number else None
+        if number and person is None:
+            self.add_error("employee_number", _("No one has employee number %s.") % number)
+        exam = data.get("exam")
+        if person is not None and exam is not None:
+            taken = ExamOverride.objects.filter(exam=exam, person=person)
+            if self.instance.pk:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                self.add_error(
+                    "employee_number",
+                    _("%(person)s already has extra time or attempts at this exam; change that.")
+                    % {"person": person},
+                )
+        if data.get("extra_minutes") == 0 and data.get("extra_attempts") == 0:
+            self.add_error(None, _("Give extra minutes, extra attempts or both."))
+        self.person = person
+        return data
+
+    def save(self, commit: bool = True) -> ExamOverride:
+        assert self.person is not None, "save() after a successful is_valid()"
+        if self.instance.pk and (
+            self.instance.person_id != self.person.pk
+            or self.instance.exam_id != self.cleaned_data["exam"].pk
+        ):
+            self.instance.delete()  # moved to another person or exam: the old one goes
+        override = services.exam_override_set(
+            exam=self.cleaned_data["exam"],
+            person=self.person,
+            extra_minutes=self.cleaned_data["extra_minutes"],
+            extra_attempts=self.cleaned_data["extra_attempts"],
+        )
+        self.instance = override  # Wagtail's views read the form's instance
+        return override

@@ -265,12 +265,18 @@ class ExamDrawRule(models.Model):
 class ExamOverride(models.Model):
     """Extra time or attempts for one person (e.g. accessibility needs, a failed network)."""
 
-    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="overrides")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    exam = models.ForeignKey(
+        Exam, verbose_name=_("exam"), on_delete=models.CASCADE, related_name="overrides"
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
     extra_minutes = models.PositiveSmallIntegerField(_("extra minutes"), default=0)
     extra_attempts = models.PositiveSmallIntegerField(_("extra attempts"), default=0)
 
     class Meta:
+        verbose_name = _("extra time or attempts")
+        verbose_name_plural = _("extra time and attempts")
         constraints = [
             models.UniqueConstraint(fields=["exam", "person"], name="exam_override_once"),
         ]

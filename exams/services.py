@@ -206,6 +206,33 @@ def attempt_start(*, exam: Exam, person: Person, now: datetime | None = None) ->
     return attempt
 
 
+@transaction.atomic
+def exam_override_set(
+    *, exam: Exam, person: Person, extra_minutes: int, extra_attempts: int
+) -> ExamOverride:
+    """Give one person extra time or attempts at an exam (accessibility, a failed network).
+
+    An attempt they have open takes the new time at once: its deadline is recomputed from
+    its start, never past the exam's closing time (the exam page checks the deadline again
+    before it submits at zero).
+    """
+    override, _created = ExamOverride.objects.update_or_create(
+        exam=exam,
+        person=person,
+        defaults={"extra_minutes": extra_minutes, "extra_attempts": extra_attempts},
+    )
+    open_attempts = Attempt.objects.select_for_update().filter(
+        exam=exam, person=person, state=AttemptState.IN_PROGRESS
+    )
+    for attempt in open_attempts:
+        deadline = attempt.started_at + timedelta(minutes=exam.duration_minutes + extra_minutes)
+        if exam.closes_at:
+            deadline = min(deadline, exam.closes_at)
+        attempt.deadline = deadline
+        attempt.save(update_fields=["deadline"])
+    return override
+
+
 # --- drawing a paper ---------------------------------------------------------------------
 #
 # At 09:00 a whole room starts the same exam at once (bench/exam_load.py), and every start

@@ -12,8 +12,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from exams import views
-from exams.forms import QuestionForm
-from exams.models import Exam, Question, QuestionCategory
+from exams.forms import ExamOverrideForm, QuestionForm
+from exams.models import Exam, ExamOverride, Question, QuestionCategory
 from org.selectors import scope_roots
 
 
@@ -57,8 +57,22 @@ class ExamViewSet(ModelViewSet):
     list_filter = ["is_published"]
 
 
+class ExamOverrideViewSet(ModelViewSet):
+    model = ExamOverride
+    name = "exam_overrides"
+    url_prefix = "exams/overrides"
+    icon = "time"
+    menu_label = _("Extra time and attempts")
+    list_display = ["person", "exam", "extra_minutes", "extra_attempts"]
+    list_filter = ["exam"]
+    search_fields = ["person__real_name", "person__employee_number"]
+
+    def get_form_class(self, for_update: bool = False) -> Any:
+        return ExamOverrideForm
+
+
 class ExamsGroup(ModelViewSetGroup):
-    items = (ExamViewSet, QuestionViewSet, QuestionCategoryViewSet)
+    items = (ExamViewSet, ExamOverrideViewSet, QuestionViewSet, QuestionCategoryViewSet)
     menu_icon = "tasks"
     menu_label = _("Exams")
     menu_order = 230

@@ -168,6 +168,33 @@ def test_an_override_gives_one_person_extra_time_and_an_extra_attempt(exam, lear
         services.attempt_start(exam=exam, person=learner, now=at(60))
 
 
+def test_extra_time_given_during_an_attempt_moves_its_deadline_at_once(exam, learner):
+    attempt = services.attempt_start(exam=exam, person=learner, now=at(0))
+    assert attempt.deadline == at(30)
+
+    services.exam_override_set(exam=exam, person=learner, extra_minutes=20, extra_attempts=0)
+
+    attempt.refresh_from_db()
+    assert attempt.deadline == at(50)
+    services.answer_save(attempt=attempt, position=1, response="c", now=at(45))
+    # Changing the override again recomputes from the start, never adds twice.
+    services.exam_override_set(exam=exam, person=learner, extra_minutes=10, extra_attempts=1)
+    attempt.refresh_from_db()
+    assert attempt.deadline == at(40)
+    assert ExamOverride.objects.get().extra_attempts == 1
+
+
+def test_extra_time_never_passes_the_exams_closing_time(exam, learner):
+    exam.closes_at = at(35)
+    exam.save()
+    attempt = services.attempt_start(exam=exam, person=learner, now=at(0))
+
+    services.exam_override_set(exam=exam, person=learner, extra_minutes=20, extra_attempts=0)
+
+    attempt.refresh_from_db()
+    assert attempt.deadline == at(35)
+
+
 def test_the_deadline_never_passes_the_exams_closing_time(exam, learner):
     exam.closes_at = at(10)
     exam.save()

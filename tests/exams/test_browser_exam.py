@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
+from exams import services
 from exams.models import Answer, Attempt
 from tests import factories
 from tests.conftest import sign_in
@@ -67,4 +70,39 @@ def test_answers_given_offline_are_sent_on_reconnect_and_graded(
     attempt = Attempt.objects.get()
     assert attempt.state == "graded"
     assert attempt.score == attempt.max_score == 3
+    context.close()
+
+
+def test_extra_time_given_during_the_attempt_keeps_the_page_from_submitting_at_zero(
+    learner, exam, live_server, browser
+):
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, live_server.url, "learner", factories.PASSWORD)
+    page.goto(f"{live_server.url}/exams/{exam.pk}/")
+    page.get_by_role("button", name="开始或继续考试").click()
+    page.locator("#q1").wait_for()
+    attempt = Attempt.objects.get()
+    # The page is loaded with 3 seconds left; then a trainer grants 10 more minutes.
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() + timedelta(seconds=3))
+    page.reload()
+    page.locator("#q1").wait_for()
+    services.exam_override_set(exam=exam, person=learner, extra_minutes=10, extra_attempts=0)
+    connection.close()
+
+    page.wait_for_timeout(6_000)  # past the zero the page was loaded with
+
+    assert "/result/" not in page.url
+    assert page.locator("#countdown").inner_text().startswith(("39:", "40:"))
+    attempt.refresh_from_db()
+    assert attempt.state == "in_progress"
+
+    # Without extra time, zero submits what was saved.
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() + timedelta(seconds=3))
+    connection.close()
+    page.reload()
+    page.wait_for_url("**/result/", timeout=15_000)
+    attempt.refresh_from_db()
+    assert attempt.state in ("submitted", "graded")
     context.close()

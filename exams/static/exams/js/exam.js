@@ -160,11 +160,32 @@
     document.getElementById("countdown").textContent =
       minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
     if (left <= 0 && !submitting) {
-      status.textContent = text("textTimeup");
-      submitAfterFlush();
+      deadlineMoved().then(function (moved) {
+        if (moved) {
+          tick();
+          return;
+        }
+        status.textContent = text("textTimeup");
+        submitAfterFlush();
+      });
       return;
     }
     setTimeout(tick, 1000);
+  }
+
+  // A trainer may give extra time during the attempt: ask the server once more at zero.
+  function deadlineMoved() {
+    return fetch(exam.dataset.detailUrl, { credentials: "same-origin" })
+      .then(function (reply) { return reply.ok ? reply.json() : null; })
+      .then(function (attempt) {
+        if (!attempt || attempt.state !== "in_progress") return false;
+        offset = new Date(attempt.server_time).getTime() - Date.now();
+        var latest = new Date(attempt.deadline).getTime();
+        if (latest - (Date.now() + offset) < 1000) return false;
+        deadline = latest;
+        return true;
+      })
+      .catch(function () { return false; });
   }
 
   // Anything left from a previous visit on this device goes first.
