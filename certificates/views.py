@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from certificates import selectors, services
 from certificates.forms import BulkJobForm, RevokeForm
-from certificates.models import CertificateStatus
+from certificates.models import BulkJobKind, CertificateStatus
 from certificates.tasks import bulk_job_start_task
 from courses.selectors import visible_training_plans
 from org.models import Person
@@ -227,7 +227,11 @@ def _job_state(job: Any) -> dict[str, Any]:
         "percent": job.percent,
         "finished": job.status not in services.ACTIVE,
         "download": bool(job.result),
-        "summary": _("%(status)s · %(done)s of %(total)s done, %(failed)s could not be issued")
+        "summary": (
+            _("%(status)s · %(done)s of %(total)s certificates packed")
+            if job.kind == BulkJobKind.ZIP
+            else _("%(status)s · %(done)s of %(total)s done, %(failed)s could not be issued")
+        )
         % {
             "status": job.get_status_display(),
             "done": job.done,

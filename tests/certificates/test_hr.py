@@ -122,6 +122,7 @@ def test_the_zip_holds_every_issued_certificate_in_scope(
         client.post("/hr/certificates/", {"kind": "zip", "org_unit": tree.xihu.pk})
     job = BulkJob.objects.get()
     assert job.status == "done"
+    assert "已打包 3 / 3 张证书" in client.get(f"/hr/certificates/jobs/{job.pk}/").content.decode()
     download = client.get(f"/hr/certificates/jobs/{job.pk}/zip/")
 
     archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
