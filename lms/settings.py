@@ -175,10 +175,16 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task a worker took but never acknowledged (the worker died) goes back to the queue after
 # this many seconds; it must exceed the longest task (a large ZIP of certificates).
+_visibility_timeout = config.integer(
+    "CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600, minimum=2, maximum=86_400
+)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": config.integer(
-        "CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600, minimum=2, maximum=86_400
-    )
+    "visibility_timeout": _visibility_timeout,
+    # Workers look for such messages every tenth of the timeout (at most a minute). Kombu
+    # 5.7's default, a Redis scan only on every 10th sweep of 10 s, would leave a dead
+    # worker's task in limbo for up to 100 s past its timeout.
+    "unacked_restore_interval": max(1, min(60, _visibility_timeout // 10)),
+    "unacked_restore_throttle": 1,
 }
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "training-plans-reconcile": {
