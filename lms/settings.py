@@ -259,6 +259,8 @@ AXES_USERNAME_FORM_FIELD = "username"
 # are always masked by django-axes.
 AXES_SENSITIVE_PARAMETERS: list[str] = []
 TRUSTED_PROXY_COUNT = config.integer("TRUSTED_PROXY_COUNT", 0, maximum=5)
+# API tokens (POST /api/v1/auth/tokens/) stop working this many days after they are issued.
+API_TOKEN_DAYS = config.integer("API_TOKEN_DAYS", 30, minimum=1, maximum=366)
 
 # --- Security (production) ---------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

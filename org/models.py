@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from typing import ClassVar
 
 from django.conf import settings
@@ -189,3 +191,43 @@ class RoleAssignment(models.Model):
         if self.org_unit_id is None:
             return f"{self.person}: {self.get_role_display()}"
         return f"{self.person}: {self.get_role_display()} @ {self.org_unit}"
+
+
+class ApiToken(models.Model):
+    """A key for API clients (``Authorization: Token <key>``) that expires and can be revoked.
+
+    Only the SHA-256 of the key is kept: a copy of the database signs nobody in. The key is
+    shown once, when it is issued; its last four characters tell the owner's tokens apart.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user account"),
+    )
+    name = models.CharField(_("name"), max_length=80)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    last_four = models.CharField(_("last four characters"), max_length=4, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_reason = models.CharField(_("reason for revocation"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_user_live")]
+
+    def __str__(self) -> str:
+        return f"{self.name} (…{self.last_four})"
+
+    @staticmethod
+    def generate_key() -> str:
+        """A new random key: 256 bits, URL-safe, 43 characters."""
+        return secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        # A fast hash is enough: the key is random and long, not a password to be guessed.
+        return hashlib.sha256(key.encode()).hexdigest()

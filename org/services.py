@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from org import signals
 from org.models import (
     ALLOWED_CHILD_KINDS,
+    ApiToken,
     OrgUnit,
     OrgUnitKind,
     Person,
@@ -164,3 +169,44 @@ def _role_group(name: str) -> Group:
             Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
         )
     return group
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_issue(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Issue a token valid for API_TOKEN_DAYS; the key is returned this once and never stored."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the token a name, e.g. the script that uses it.")})
+    key = ApiToken.generate_key()
+    token = ApiToken(
+        user=user,
+        name=name,
+        key_hash=ApiToken.hash_key(key),
+        last_four=key[-4:],
+        expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_DAYS),
+    )
+    token.full_clean(exclude=["key_hash", "last_four"])
+    token.save()
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, reason: str) -> None:
+    """Revoke one token; revoking it again changes nothing."""
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason[:40]
+    )
+    if revoked:
+        token.refresh_from_db(fields=["revoked_at", "revoked_reason"])
+
+
+@transaction.atomic
+def user_tokens_revoke(*, user: User, reason: str) -> int:
+    """Revoke every live token of a user (sign-out, password change); returns how many."""
+    live = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
+    for token in live:
+        api_token_revoke(token=token, reason=reason)
+    return len(live)
