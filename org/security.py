@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest
+
+from audit import http
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, or the address our own proxies put in X-Forwarded-For.
-
-    Only the last TRUSTED_PROXY_COUNT hops are believed; anything further left in the header
-    was written by the client and could be forged to dodge the login lockout.
-    """
-    remote = str(request.META.get("REMOTE_ADDR", ""))
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if not proxies:
-        return remote
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    hops = [hop for hop in hops if hop]
-    if len(hops) < proxies:
-        return remote
-    return hops[-proxies]
+    """The client's address, by the one rule in audit.http (the lockout and the audit trail
+    must agree on who is asking): REMOTE_ADDR, or what our own proxies put in
+    X-Forwarded-For."""
+    return http.client_ip(request)
