@@ -4,24 +4,57 @@ The layout is the one trainers keep in their spreadsheets; ``TEMPLATE_HEADERS`` 
 first row of the template the admin offers for download. Nothing is imported while any row
 is wrong: ``parse`` reports every row's errors, ``question_import`` runs only on a clean
 result, in one transaction.
+
+An upload is hostile until read: limits are applied before the expensive step, never
+after it. An XLSX is a ZIP, so its declared uncompressed sizes are checked before openpyxl
+opens it (a 147 KB file can expand to a million rows), then the sheet's declared dimension;
+rows are read lazily, the header first, and reading stops at the first limit passed. Cells
+that a spreadsheet would run when the questions are exported again (formulas, text starting
+with ``=``, ``@``, ``+`` or ``-``) and control characters are row errors.
+
+The checked file waits for the trainer's confirmation in the private storage
+(``upload_stash`` / ``upload_take``); ``uploads_expire`` removes files never confirmed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import datetime
 import io
+import re
+import secrets
+import zipfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exams import services
 from exams.models import QuestionCategory, QuestionKind
 
-MAX_ROWS = 2_000
-MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 2_000  # questions per file
+MAX_BYTES = 5 * 1024 * 1024  # the uploaded file
+# Rows read from a sheet, blank ones included, and its columns (the template has 14).
+MAX_SHEET_ROWS = 2 * MAX_ROWS
+MAX_COLUMNS = 64
+# An XLSX's parts once decompressed: 2,000 questions of long Chinese text stay under 10 MB.
+MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024
+# Spreadsheet XML compresses about 5 to 30 times; a part that expands far more is a bomb.
+MAX_COMPRESSION_RATIO = 100
+RATIO_CHECKED_ABOVE = 1024 * 1024
+MAX_ARCHIVE_MEMBERS = 1_000
+MAX_CELL_CHARS = 5_000
+MAX_CATEGORY_DEPTH = 10
+UPLOAD_DIR = "question-imports"
+UPLOAD_SUFFIXES = (".csv", ".xlsx")
 OPTION_LETTERS = "ABCDEF"
 TEMPLATE_HEADERS = [
     "分类",
@@ -35,6 +68,7 @@ TEMPLATE_HEADERS = [
     "评分标准",
 ]
 REQUIRED_HEADERS = ["分类", "题型", "题干", "答案"]
+CATEGORY_NAME_LENGTH = QuestionCategory._meta.get_field("name").max_length or 80
 KINDS = {
     "单选": QuestionKind.SINGLE,
     "单选题": QuestionKind.SINGLE,
@@ -157,41 +191,137 @@ class Parsed:
         return ["/".join(path) for path in sorted(wanted - existing)]
 
 
+class FileRefused(ValueError):
+    """The file as a whole cannot be read; the message says why, for the trainer."""
+
+
 def parse(name: str, content: bytes) -> Parsed:
     """Every row of an uploaded file, each with its errors; file-level problems apart."""
     if len(content) > MAX_BYTES:
         return Parsed(
             file_errors=[_("The file is larger than %s MB.") % (MAX_BYTES // 1024 // 1024)]
         )
+    rows = _xlsx_rows(content) if name.lower().endswith(".xlsx") else _csv_rows(content)
     try:
-        table = _xlsx(content) if name.lower().endswith(".xlsx") else _csv(content)
-    except ValueError as error:
+        with contextlib.closing(rows):
+            return _parse_rows(rows)
+    except FileRefused as error:
         return Parsed(file_errors=[str(error)])
-    if not table:
+
+
+def _parse_rows(rows: Iterator[tuple[int, Sequence[Any]]]) -> Parsed:
+    # The header is the first row with anything in it, and is checked before any other row
+    # is read: a wrong file is refused after one row, however long it is.
+    for _number, cells in rows:
+        if not _blank(cells):
+            headers = [str(cell if cell is not None else "").strip() for cell in cells]
+            break
+    else:
         return Parsed(file_errors=[_("The file is empty.")])
-    headers = [str(cell or "").strip() for cell in table[0]]
+    while headers and not headers[-1]:
+        headers.pop()
+    problems = _header_problems(headers)
+    if problems:
+        return Parsed(file_errors=problems)
+    parsed = Parsed()
+    for number, cells in rows:
+        if _blank(cells):
+            continue
+        if len(parsed.rows) == MAX_ROWS:
+            return Parsed(file_errors=[_("At most %s questions per file.") % MAX_ROWS])
+        parsed.rows.append(_checked_row(number, headers, cells))
+    if not parsed.rows:
+        return Parsed(file_errors=[_("The file has no questions below its header.")])
+    return parsed
+
+
+def _blank(cells: Sequence[Any]) -> bool:
+    return not any(str(cell if cell is not None else "").strip() for cell in cells)
+
+
+def _header_problems(headers: list[str]) -> list[str]:
+    if len(headers) > MAX_COLUMNS:
+        return [_("The file has more than %s columns.") % MAX_COLUMNS]
     missing = [header for header in REQUIRED_HEADERS if header not in headers]
     unknown = [header for header in headers if header and header not in TEMPLATE_HEADERS]
-    if missing or unknown:
-        problems = []
-        if missing:
-            problems.append(_("Missing columns: %s.") % "、".join(missing))
-        if unknown:
-            problems.append(_("Unknown columns: %s.") % "、".join(unknown))
-        return Parsed(file_errors=[*problems, _("Use the template offered for download.")])
-    body = [row for row in table[1:] if any(str(cell or "").strip() for cell in row)]
-    if len(body) > MAX_ROWS:
-        return Parsed(file_errors=[_("At most %s questions per file.") % MAX_ROWS])
-    parsed = Parsed()
-    for offset, cells in enumerate(table[1:], start=2):
-        if not any(str(cell or "").strip() for cell in cells):
-            continue
-        values = {
-            header: str(cells[index] if index < len(cells) and cells[index] is not None else "")
-            for index, header in enumerate(headers)
+    named = [header for header in headers if header]
+    twice = sorted({header for header in named if named.count(header) > 1})
+    problems = []
+    if missing:
+        problems.append(_("Missing columns: %s.") % "、".join(missing))
+    if unknown:
+        problems.append(_("Unknown columns: %s.") % "、".join(_shortened(h) for h in unknown))
+    if twice:
+        problems.append(_("Columns that appear twice: %s.") % "、".join(twice))
+    if problems:
+        problems.append(_("Use the template offered for download."))
+    return problems
+
+
+def _checked_row(number: int, headers: list[str], cells: Sequence[Any]) -> Row:
+    """One question row: every cell's content checked, then the question's own rules."""
+    cell_errors = []
+    values = {}
+    for index, header in enumerate(headers):
+        if not header:
+            continue  # a column without a header is not read
+        value = cells[index] if index < len(cells) else None
+        problem = cell_problem(value)
+        if problem:
+            cell_errors.append(
+                _("Column “%(column)s”: %(problem)s") % {"column": header, "problem": problem}
+            )
+            value = None
+        values[header] = _cell_text(value)
+    row = _row(number, values)
+    if cell_errors:
+        row.errors[:0] = cell_errors
+        row.text = None
+    return row
+
+
+# Excel, LibreOffice and WPS run a cell starting with these when the text is pasted or a CSV
+# of it is opened (OWASP, "CSV injection"); + and - are fine before a digit or a space
+# ("-1", "+86 ...", "- a list item").
+_FORMULA_START = re.compile(r"[=@]|[+\-][^\d\s]")
+# C0 control characters but tab and line feed, and DEL; CR counts only when not before LF.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_PLAIN_VALUES = (int, float, Decimal, datetime.date, datetime.time, datetime.timedelta)
+
+
+def cell_problem(value: Any) -> str | None:
+    """Why a cell's content cannot go into a question (None when it can)."""
+    if value is None or isinstance(value, _PLAIN_VALUES):  # bool is an int; datetime a date
+        return None
+    if not isinstance(value, str):  # openpyxl's ArrayFormula, DataTableFormula
+        return _("is a formula; paste the values instead (Paste Special › Values).")
+    if len(value) > MAX_CELL_CHARS:
+        return _("has %(length)s characters; a cell may hold at most %(limit)s.") % {
+            "length": len(value),
+            "limit": MAX_CELL_CHARS,
         }
-        parsed.rows.append(_row(offset, {k: v.strip() for k, v in values.items() if k}))
-    return parsed
+    if value[:1] in ("\t", "\r"):
+        return _("starts with a tab or a carriage return; delete it.")
+    if _FORMULA_START.match(value.strip()):
+        return (
+            _(
+                "starts with “%s”, as a formula does; formulas are not accepted (paste values, "
+                "or put a space or a full-width character first)."
+            )
+            % value.strip()[:1]
+        )
+    control = _CONTROL.search(value.replace("\r\n", "\n"))
+    if control:
+        return _("contains the control character U+%04X; delete it.") % ord(control.group())
+    return None
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a difficulty typed as 1 may come back as 1.0
+    return str(value).replace("\r\n", "\n").strip()
 
 
 def _row(number: int, values: dict[str, str]) -> Row:
@@ -199,6 +329,12 @@ def _row(number: int, values: dict[str, str]) -> Row:
     row.category_path = [part.strip() for part in values.get("分类", "").split("/") if part.strip()]
     if not row.category_path:
         row.errors.append(_("The category is empty."))
+    elif len(row.category_path) > MAX_CATEGORY_DEPTH:
+        row.errors.append(_("A category is at most %s levels deep.") % MAX_CATEGORY_DEPTH)
+        row.category_path = []
+    elif any(len(part) > CATEGORY_NAME_LENGTH for part in row.category_path):
+        row.errors.append(_("A category name has at most %s characters.") % CATEGORY_NAME_LENGTH)
+        row.category_path = []
     kind = KINDS.get(values.get("题型", ""))
     if kind is None:
         row.errors.append(
@@ -289,25 +425,200 @@ def template_xlsx() -> bytes:
     return output.getvalue()
 
 
-def _csv(content: bytes) -> list[list[Any]]:
+def _csv_rows(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
+    reader = csv.reader(io.StringIO(_csv_text(content)))
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            # csv refuses a field above csv.field_size_limit() (131,072 characters), and
+            # cannot go on after it: the whole file is refused, naming the line.
+            if "field limit" in str(error):
+                raise FileRefused(
+                    _(
+                        "Line %(line)s has a cell longer than %(limit)s characters; a cell "
+                        "may hold at most %(max)s."
+                    )
+                    % {
+                        "line": reader.line_num,
+                        "limit": csv.field_size_limit(),
+                        "max": MAX_CELL_CHARS,
+                    }
+                ) from None
+            raise FileRefused(
+                _("Line %(line)s of the CSV cannot be read (%(error)s).")
+                % {"line": reader.line_num, "error": error}
+            ) from None
+        number += 1
+        if number > MAX_SHEET_ROWS:
+            raise FileRefused(_too_many_rows())
+        yield number, cells
+
+
+def _csv_text(content: bytes) -> str:
+    """The text of a CSV saved as UTF-8 (with or without a byte-order mark) or GB18030/GBK."""
+    failures = []
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return list(csv.reader(io.StringIO(text)))
-    raise ValueError(_("Unreadable text encoding: save the CSV as UTF-8 or GB18030, or use XLSX."))
+            return content.decode(encoding)
+        except UnicodeDecodeError as error:
+            failures.append(error.start)
+    # The encoding that read further is the one the file was meant to be in.
+    position = max(failures)
+    raise FileRefused(
+        _(
+            "Line %(line)s has bytes that are neither UTF-8 nor GB18030 (GBK) text: save the "
+            "CSV as “CSV UTF-8”, or use XLSX."
+        )
+        % {"line": content[:position].count(b"\n") + 1}
+    )
 
 
-def _xlsx(content: bytes) -> list[list[Any]]:
+def _xlsx_rows(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
+    _xlsx_archive_check(content)
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        # read_only: rows are parsed as they are asked for. data_only=False: a formula
+        # comes back as its text ("=HYPERLINK(...)"), not as the value Excel cached for it,
+        # so that it is seen and refused.
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception:  # openpyxl raises several unrelated classes for a bad file
-        raise ValueError(_("This XLSX file cannot be read; is it damaged?")) from None
-    sheet = workbook.worksheets[0]
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
+        raise FileRefused(_("This XLSX file cannot be read; is it damaged?")) from None
+    try:
+        if not workbook.worksheets:
+            raise FileRefused(_("The file is empty."))
+        sheet = workbook.worksheets[0]
+        if (sheet.max_row or 0) > MAX_SHEET_ROWS:
+            raise FileRefused(_too_many_rows())
+        if (sheet.max_column or 0) > MAX_COLUMNS:
+            raise FileRefused(_("The file has more than %s columns.") % MAX_COLUMNS)
+        # The declared dimension may also be too small (some tools write A1:A1); without it
+        # openpyxl reads every row there is, and the count below bounds them.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(min_row=1, min_col=1, max_col=MAX_COLUMNS, values_only=True)
+        for number, cells in enumerate(rows, start=1):
+            if number > MAX_SHEET_ROWS:
+                raise FileRefused(_too_many_rows())
+            yield number, cells
+    except FileRefused:
+        raise
+    except Exception:  # a part damaged further in: bad XML, a CRC error, ...
+        raise FileRefused(_("This XLSX file cannot be read; is it damaged?")) from None
+    finally:
+        workbook.close()
+
+
+def _xlsx_archive_check(content: bytes) -> None:
+    """Refuse a ZIP bomb from the archive's directory, before anything is decompressed.
+
+    zipfile never returns more than a member's declared size (a member that would expand
+    further fails its CRC check), so the declared sizes are a real bound.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        raise FileRefused(_("This XLSX file cannot be read; is it damaged?")) from None
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise FileRefused(_("This XLSX file has too many parts to be a question bank."))
+    expanded = sum(member.file_size for member in members)
+    if expanded > MAX_UNCOMPRESSED_BYTES:
+        raise FileRefused(
+            _(
+                "This XLSX file expands to %(size)s MB when opened; at most %(limit)s MB "
+                "are read. Remove empty or formatted rows below the questions, or split it."
+            )
+            % {
+                "size": expanded // 1024 // 1024,
+                "limit": MAX_UNCOMPRESSED_BYTES // 1024 // 1024,
+            }
+        )
+    for member in members:
+        if (
+            member.file_size > RATIO_CHECKED_ABOVE
+            and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
+        ):
+            raise FileRefused(
+                _(
+                    "This XLSX file expands %(ratio)s times when opened, far more than a "
+                    "spreadsheet does: it is refused as a ZIP bomb."
+                )
+                % {"ratio": member.file_size // max(member.compress_size, 1)}
+            )
+
+
+def _too_many_rows() -> str:
+    return _("The sheet has more than %(rows)s rows; at most %(questions)s questions per file.") % {
+        "rows": MAX_SHEET_ROWS,
+        "questions": MAX_ROWS,
+    }
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# --- The checked file, kept until the trainer confirms ------------------------------------
+# Private storage (STORAGES["private"]): never under MEDIA_ROOT, never served by URL.
+_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+def _private() -> Storage:
+    return storages["private"]
+
+
+def _upload_name(token: str, suffix: str) -> str:
+    # Both parts are checked, so the name stays inside UPLOAD_DIR whatever a session holds.
+    if not _TOKEN.fullmatch(token) or suffix not in UPLOAD_SUFFIXES:
+        raise ValueError("not an upload token")
+    return f"{UPLOAD_DIR}/{token}{suffix}"
+
+
+def upload_stash(*, content: bytes, suffix: str) -> str:
+    """Keep a checked file until the trainer confirms it; returns its unguessable token."""
+    token = secrets.token_hex(16)
+    _private().save(_upload_name(token, suffix), ContentFile(content))
+    return token
+
+
+def upload_take(*, token: str, suffix: str) -> bytes:
+    """The stashed file's bytes, deleted as they are read.
+
+    ValueError for a token that is not one of ours (nothing is touched), FileNotFoundError
+    (an OSError) when the file has expired or was taken already.
+    """
+    name = _upload_name(token, suffix)
+    storage = _private()
+    try:
+        with storage.open(name, "rb") as stashed:
+            content = stashed.read(MAX_BYTES + 1)
+    finally:
+        storage.delete(name)
+    return bytes(content)
+
+
+def uploads_expire(*, older_than_hours: int = 24) -> int:
+    """Delete stashed files never confirmed within the given hours; returns how many."""
+    storage = _private()
+    cutoff = timezone.now() - datetime.timedelta(hours=older_than_hours)
+    try:
+        filenames = storage.listdir(UPLOAD_DIR)[1]
+    except FileNotFoundError:  # nothing was ever stashed
+        return 0
+    deleted = 0
+    for filename in filenames:
+        name = f"{UPLOAD_DIR}/{filename}"
+        try:
+            if storage.get_modified_time(name) < cutoff:
+                storage.delete(name)
+                deleted += 1
+        except FileNotFoundError:
+            continue  # taken by its confirmation meanwhile
+    return deleted
 
 
 def _path_names(category: QuestionCategory) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from exams import services
+from exams import importing, services
 
 
 @shared_task(name="exams.attempts_finalise_expired")
@@ -15,3 +15,9 @@ def attempts_finalise_expired_task() -> int:
         services.attempt_finalise_expired(attempt_id=attempt_id)
         finalised += 1
     return finalised
+
+
+@shared_task(name="exams.question_imports_expire")
+def question_imports_expire_task() -> int:
+    """Hourly: delete question files checked but never confirmed within a day."""
+    return importing.uploads_expire(older_than_hours=24)

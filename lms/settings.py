@@ -52,7 +52,6 @@ CSRF_TRUSTED_ORIGINS = config.word_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     # Our apps first so their templates and translations win over the libraries'.
     "lms",
-    "audit",
     "org",
     "courses",
     "exams",
@@ -96,8 +95,6 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Lets audit_record find the request's user and client address (audit/middleware.py).
-    "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -202,9 +199,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "certificates.bulk_zips_expire",
         "schedule": timedelta(hours=24),
     },
-    "audit-prune": {
-        "task": "audit.prune",
-        "schedule": timedelta(hours=24),
+    "question-imports-expire": {
+        "task": "exams.question_imports_expire",
+        "schedule": timedelta(hours=1),
     },
 }
 
@@ -266,9 +263,6 @@ AXES_USERNAME_FORM_FIELD = "username"
 # are always masked by django-axes.
 AXES_SENSITIVE_PARAMETERS: list[str] = []
 TRUSTED_PROXY_COUNT = config.integer("TRUSTED_PROXY_COUNT", 0, maximum=5)
-# Audit records are kept this many days, then pruned by the daily audit.prune task. The
-# Cybersecurity Law (art. 21) asks for network logs kept at least six months: 180 is a floor.
-AUDIT_RETENTION_DAYS = config.integer("AUDIT_RETENTION_DAYS", 180, minimum=180)
 # API tokens (POST /api/v1/auth/tokens/) stop working this many days after they are issued.
 API_TOKEN_DAYS = config.integer("API_TOKEN_DAYS", 30, minimum=1, maximum=366)
 
@@ -335,6 +329,14 @@ WAGTAILADMIN_BASE_URL = config.raw("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:80
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "zip"]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Form bodies other than files (Wagtail's page editor posts the largest); a larger body is a
+# 400 before anything reads it. Files are streamed to disk above FILE_UPLOAD_MAX_MEMORY_SIZE;
+# a question file may be 5 MB (exams/importing.py), so it is read from a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# JSON bodies of the API (lms/parsers.py): size and nesting are checked before decoding.
+API_MAX_BODY_BYTES = config.integer("API_MAX_BODY_KB", 64, minimum=1, maximum=2048) * 1024
+API_MAX_JSON_DEPTH = 20
 
 # --- REST framework ------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -343,6 +345,11 @@ REST_FRAMEWORK = {
         "lms.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "lms.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"user": "600/min"},
 }
