@@ -52,6 +52,7 @@ CSRF_TRUSTED_ORIGINS = config.word_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     # Our apps first so their templates and translations win over the libraries'.
     "lms",
+    "audit",
     "org",
     "courses",
     "exams",
@@ -95,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Lets audit_record find the request's user and client address (audit/middleware.py).
+    "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -203,6 +206,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "exams.question_imports_expire",
         "schedule": timedelta(hours=1),
     },
+    "audit-prune": {
+        "task": "audit.prune",
+        "schedule": timedelta(hours=24),
+    },
 }
 
 # --- Learning ------------------------------------------------------------------------
@@ -263,6 +270,9 @@ AXES_USERNAME_FORM_FIELD = "username"
 # are always masked by django-axes.
 AXES_SENSITIVE_PARAMETERS: list[str] = []
 TRUSTED_PROXY_COUNT = config.integer("TRUSTED_PROXY_COUNT", 0, maximum=5)
+# Audit records are kept this many days, then pruned by the daily audit.prune task. The
+# Cybersecurity Law (art. 21) asks for network logs kept at least six months: 180 is a floor.
+AUDIT_RETENTION_DAYS = config.integer("AUDIT_RETENTION_DAYS", 180, minimum=180)
 # API tokens (POST /api/v1/auth/tokens/) stop working this many days after they are issued.
 API_TOKEN_DAYS = config.integer("API_TOKEN_DAYS", 30, minimum=1, maximum=366)
 
