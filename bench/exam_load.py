@@ -1,6 +1,6 @@
 """Benchmark: an exam sitting through the real stack (gunicorn + PostgreSQL + Redis).
 
-``--takers`` simulated civil servants (DRF token clients, one coroutine each) wait at a
+``--takers`` simulated civil servants (API token clients, one coroutine each) wait at a
 barrier, as a room does for 09:00, then all start the same published exam at once
 (``POST /api/v1/exams/<id>/attempts/``), answer its 20 questions one by one with a think time
 before each (``PUT /api/v1/attempts/<id>/answers/<n>/``), now and then change an earlier

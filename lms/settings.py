@@ -76,7 +76,6 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -350,9 +349,11 @@ API_MAX_JSON_DEPTH = 20
 
 # --- REST framework ------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: DRF names the first class's scheme in WWW-Authenticate, and without one
+    # it answers 403 instead of 401 to a missing, expired or revoked token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "lms.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
@@ -360,7 +361,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "lms.api_schema.AutoSchema",
+    # Every error body is {"detail": ..., "errors": {...}} (org/api_errors.py).
+    "EXCEPTION_HANDLER": "org.api_errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"user": "600/min"},
 }
 SPECTACULAR_SETTINGS = {

@@ -12,6 +12,7 @@ from certificates import urls as certificates_urls
 from courses import urls as courses_urls
 from exams import urls as exams_urls
 from lms import views
+from org import urls as org_urls
 
 urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("api/v1/", include(org_urls.api_urlpatterns)),
     path("api/v1/", include(courses_urls.api_urlpatterns)),
     path("api/v1/", include(exams_urls.api_urlpatterns)),
     path("api/v1/", include(certificates_urls.api_urlpatterns)),

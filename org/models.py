@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
@@ -193,6 +194,12 @@ class RoleAssignment(models.Model):
         return f"{self.person}: {self.get_role_display()} @ {self.org_unit}"
 
 
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def live(self) -> ApiTokenQuerySet:
+        """Tokens that still sign requests in: neither revoked nor expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
 class ApiToken(models.Model):
     """A key for API clients (``Authorization: Token <key>``) that expires and can be revoked.
 
@@ -203,7 +210,8 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
-        related_name="api_tokens",
+        # Wagtail 8 has an APIToken of its own for its admin API, named "api_tokens".
+        related_name="portal_api_tokens",
         verbose_name=_("user account"),
     )
     name = models.CharField(_("name"), max_length=80)
@@ -213,6 +221,8 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_reason = models.CharField(_("reason for revocation"), max_length=40, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("API token")

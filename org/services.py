@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from org import signals
 from org.models import (
     ALLOWED_CHILD_KINDS,
@@ -103,17 +105,41 @@ def person_create(
     person.full_clean()
     person.save()
     signals.person_placed.send(sender=Person, person_id=person.pk)
+    audit_record(
+        action="person.create",
+        obj=person,
+        subject_person_id=person.pk,
+        subject_path=org_unit.path,
+        after={
+            "username": user.username,
+            "real_name": person.real_name,
+            "employee_number": person.employee_number,
+            "org_unit": org_unit.pk,
+            "org_unit_name": org_unit.name,
+            "rank": person.rank,
+            "position": person.position,
+        },
+    )
     return person
 
 
 @transaction.atomic
 def person_deactivate(*, person: Person) -> Person:
     """Mark a person as gone: the login stops working, the history stays."""
+    was_active = person.is_active
     person.is_active = False
     person.save(update_fields=["is_active", "updated_at"])
     user = person.user
     user.is_active = False
     user.save(update_fields=["is_active"])
+    audit_record(
+        action="person.deactivate",
+        obj=person,
+        subject_person_id=person.pk,
+        subject_path=person.org_unit.path,
+        before={"is_active": was_active},
+        after={"is_active": False},
+    )
     return person
 
 
@@ -128,18 +154,44 @@ def role_grant(*, person: Person, role: str, org_unit: OrgUnit | None = None) ->
         raise ValidationError({"org_unit": _("An HR officer needs an organisation unit.")})
     if role != Role.HR_OFFICER and org_unit is not None:
         raise ValidationError({"org_unit": _("Only HR officers are bound to a unit.")})
-    assignment, _created = RoleAssignment.objects.get_or_create(
+    assignment, created = RoleAssignment.objects.get_or_create(
         person=person, role=role, org_unit=org_unit
     )
     person_account_sync(person=person)
+    if created:
+        audit_record(
+            action="role.grant",
+            obj=assignment,
+            subject_person_id=person.pk,
+            subject_path=person.org_unit.path,
+            after=_role_facts(role, org_unit),
+        )
     return assignment
 
 
 @transaction.atomic
 def role_revoke(*, person: Person, role: str, org_unit: OrgUnit | None = None) -> None:
     """Take a role back; revoking one that is not held changes nothing."""
-    RoleAssignment.objects.filter(person=person, role=role, org_unit=org_unit).delete()
+    revoked, _by_model = RoleAssignment.objects.filter(
+        person=person, role=role, org_unit=org_unit
+    ).delete()
     person_account_sync(person=person)
+    if revoked:
+        audit_record(
+            action="role.revoke",
+            obj=person,
+            subject_person_id=person.pk,
+            subject_path=person.org_unit.path,
+            before=_role_facts(role, org_unit),
+        )
+
+
+def _role_facts(role: str, org_unit: OrgUnit | None) -> dict[str, object]:
+    return {
+        "role": role,
+        "org_unit": None if org_unit is None else org_unit.pk,
+        "org_unit_name": "" if org_unit is None else org_unit.name,
+    }
 
 
 @transaction.atomic
@@ -190,6 +242,14 @@ def api_token_issue(*, user: User, name: str) -> tuple[ApiToken, str]:
     )
     token.full_clean(exclude=["key_hash", "last_four"])
     token.save()
+    # The actor is the owner even when the request that asked for it is not signed in yet.
+    _api_token_audit(
+        "token.issue",
+        token,
+        after={"name": token.name, "last_four": token.last_four, "expires_at": token.expires_at},
+        actor_user_id=user.pk,
+        actor_label=user.get_username(),
+    )
     return token, key
 
 
@@ -201,12 +261,31 @@ def api_token_revoke(*, token: ApiToken, reason: str) -> None:
     )
     if revoked:
         token.refresh_from_db(fields=["revoked_at", "revoked_reason"])
+        _api_token_audit(
+            "token.revoke",
+            token,
+            before={"revoked_at": None},
+            after={"revoked_at": token.revoked_at, "reason": token.revoked_reason},
+            note=reason,
+        )
 
 
 @transaction.atomic
 def user_tokens_revoke(*, user: User, reason: str) -> int:
     """Revoke every live token of a user (sign-out, password change); returns how many."""
-    live = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
+    live = list(ApiToken.objects.filter(user=user).live())
     for token in live:
         api_token_revoke(token=token, reason=reason)
     return len(live)
+
+
+def _api_token_audit(action: str, token: ApiToken, **fields: Any) -> None:
+    """A record about a token, filed under its owner's place in the tree (if a person)."""
+    person = Person.objects.filter(user_id=token.user_id).select_related("org_unit").first()
+    audit_record(
+        action=action,
+        obj=token,
+        subject_person_id=None if person is None else person.pk,
+        subject_path="" if person is None else person.org_unit.path,
+        **fields,
+    )

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('expires_at', models.DateTimeField(verbose_name='expires')),
                 ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
                 ('revoked_reason', models.CharField(blank=True, max_length=40, verbose_name='reason for revocation')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL, verbose_name='user account')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='portal_api_tokens', to=settings.AUTH_USER_MODEL, verbose_name='user account')),
             ],
             options={
                 'verbose_name': 'API token',

@@ -108,7 +108,8 @@ def test_a_replayed_heartbeat_is_400_with_a_message(api, course, enrolled):
 
 
 def test_the_api_needs_a_signed_in_user(db):
-    assert APIClient().get("/api/v1/enrolments/").status_code == 403
+    # 401 with WWW-Authenticate: Token (lms/settings.py puts the token scheme first).
+    assert APIClient().get("/api/v1/enrolments/").status_code == 401
 
 
 def test_my_enrolments_and_credit_summary(api, course, enrolled):
