@@ -14,8 +14,8 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from certificates import selectors
+from org.access import HasPerson, PersonApiRequest
 from org.security import client_ip
-from org.selectors import person_for_user
 
 
 class VerificationSerializer(serializers.Serializer[Any]):
@@ -76,9 +76,10 @@ class CertificateSerializer(serializers.Serializer[Any]):
 class MyCertificates(APIView):
     """The signed-in person's certificates, newest first."""
 
+    permission_classes = [HasPerson]
+
     @extend_schema(responses=CertificateSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        person = person_for_user(request.user)
-        if person is None:
-            raise NotFound("No personnel record for this account.")
-        return Response(CertificateSerializer(selectors.my_certificates(person), many=True).data)
+    def get(self, request: PersonApiRequest) -> Response:
+        return Response(
+            CertificateSerializer(selectors.my_certificates(request.person), many=True).data
+        )

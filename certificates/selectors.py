@@ -6,14 +6,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from certificates.models import BulkJob, Certificate, CertificateStatus
 from org.models import Person
-from org.selectors import visible_people
+from org.selectors import Scope
 
 CODE_PATTERN = re.compile(r"^[0-9A-Z]{16}$")
 
@@ -38,13 +37,12 @@ def certificate_of(person: Person, code: str) -> Certificate | None:
     ).first()
 
 
-def certificates_visible_to(user: Any) -> QuerySet[Certificate]:
-    """Certificates of the people a user may see (HR officers: their subtree)."""
-    return (
-        Certificate.objects.filter(person__in=visible_people(user))
-        .select_related("person", "person__org_unit")
-        .order_by("-created_at", "-pk")
+def certificates_in_scope(scope: Scope) -> QuerySet[Certificate]:
+    """Certificates of the people in an HR officer's scope (administrators: all)."""
+    certificates = Certificate.objects.select_related("person", "person__org_unit").order_by(
+        "-created_at", "-pk"
     )
+    return scope.narrow(certificates, via="person__org_unit")
 
 
 def bulk_jobs_of(person: Person) -> QuerySet[BulkJob]:

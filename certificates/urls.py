@@ -15,13 +15,13 @@ urlpatterns = [
     ),
     path("hr/certificates/", views.hr_certificates, name="hr_certificates"),
     path(
-        "hr/certificates/<int:certificate_id>/<str:action>/",
+        "hr/certificates/<id:certificate_id>/<str:action>/",
         views.hr_certificate_action,
         name="hr_certificate_action",
     ),
-    path("hr/certificates/jobs/<int:job_id>/", views.hr_job, name="hr_job"),
-    path("hr/certificates/jobs/<int:job_id>/zip/", views.hr_job_download, name="hr_job_download"),
-    path("hr/certificates/jobs/<int:job_id>/cancel/", views.hr_job_cancel, name="hr_job_cancel"),
+    path("hr/certificates/jobs/<id:job_id>/", views.hr_job, name="hr_job"),
+    path("hr/certificates/jobs/<id:job_id>/zip/", views.hr_job_download, name="hr_job_download"),
+    path("hr/certificates/jobs/<id:job_id>/cancel/", views.hr_job_cancel, name="hr_job_cancel"),
 ]
 
 # Mounted under /api/v1/ by lms/urls.py.

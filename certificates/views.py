@@ -6,7 +6,6 @@ import time
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,14 +20,8 @@ from certificates.forms import BulkJobForm, RevokeForm
 from certificates.models import BulkJobKind, CertificateStatus
 from certificates.tasks import bulk_job_start_task
 from courses.selectors import visible_training_plans
-from org.models import Person
+from org.access import PersonRequest, hr_required, person_required
 from org.security import client_ip
-from org.selectors import (
-    hr_person_for,
-    person_for_user,
-    visible_org_units,
-    visible_people,
-)
 
 VERIFY_LIMIT = 30  # look-ups a minute from one address: plenty for people, little for scrapers
 
@@ -50,10 +43,24 @@ def rate_limited(request: HttpRequest, scope: str, limit: int) -> bool:
 @require_GET
 def verify_form(request: HttpRequest) -> HttpResponse:
     """Type a code (from the paper) instead of scanning the QR code."""
-    code = request.GET.get("code", "").strip().replace("-", "").replace(" ", "")
-    if code:
-        return redirect("certificates:verify", code=code[:64])
-    return render(request, "certificates/verify_form.html")
+    raw = request.GET.get("code", "")
+    # People copy codes with spaces and dashes; anything else cannot be part of one.
+    code = "".join(raw.split()).replace("-", "").upper()
+    if not code:
+        return render(request, "certificates/verify_form.html")
+    if not selectors.CODE_PATTERN.match(code):
+        return render(
+            request,
+            "certificates/verify_form.html",
+            {
+                "error": _(
+                    "A verification code has 16 letters and digits, as printed under the QR code."
+                ),
+                "code": raw[:64],
+            },
+            status=400,
+        )
+    return redirect("certificates:verify", code=code)
 
 
 @require_GET
@@ -70,22 +77,21 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 # --- learners -------------------------------------------------------------------------------
 
 
-@login_required
+@person_required
 @require_GET
-def my_certificates(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+def my_certificates(request: PersonRequest) -> HttpResponse:
     return render(
         request,
         "certificates/my_certificates.html",
-        {"certificates": selectors.my_certificates(person)},
+        {"certificates": selectors.my_certificates(request.person)},
     )
 
 
-@login_required
+@person_required
 @require_GET
-def certificate_download(request: HttpRequest, code: str) -> FileResponse:
+def certificate_download(request: PersonRequest, code: str) -> FileResponse:
     """The PDF of one of the learner's own certificates; anybody else's is a 404."""
-    certificate = selectors.certificate_of(_person(request), code)
+    certificate = selectors.certificate_of(request.person, code)
     if certificate is None or not certificate.pdf:
         raise Http404
     return FileResponse(
@@ -96,47 +102,32 @@ def certificate_download(request: HttpRequest, code: str) -> FileResponse:
     )
 
 
-def _person(request: HttpRequest) -> Person:
-    person = person_for_user(request.user)
-    if person is None:
-        raise Http404
-    return person
-
-
 # --- HR officers -----------------------------------------------------------------------------
-
-
-def _hr_person(request: HttpRequest) -> Person:
-    """The signed-in HR officer or administrator; anybody else gets a 404."""
-    person = hr_person_for(request.user)
-    if person is None:
-        raise Http404
-    return person
 
 
 HR_PAGE = 50
 
 
-@login_required
-def hr_certificates(request: HttpRequest) -> HttpResponse:
+@hr_required
+def hr_certificates(request: PersonRequest) -> HttpResponse:
     """Certificates of the officer's people, newest first, and the bulk actions."""
-    person = _hr_person(request)
+    person = request.person
     form = BulkJobForm(
         request.POST or None,
-        units=visible_org_units(request.user),
-        plans=visible_training_plans(request.user),
+        units=request.scope.units(),
+        plans=visible_training_plans(request.scope),
     )
     if request.method == "POST" and form.is_valid():
         try:
             job = services.bulk_job_create(
-                requested_by=person, visible=visible_people(request.user), **form.cleaned_data
+                requested_by=person, visible=request.scope.people(), **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             transaction.on_commit(lambda: bulk_job_start_task.delay(job.pk))
             return redirect("certificates:hr_job", job_id=job.pk)
-    certificates = selectors.certificates_visible_to(request.user)
+    certificates = selectors.certificates_in_scope(request.scope)
     query = request.GET.get("q", "").strip()
     if query:
         certificates = certificates.filter(
@@ -156,13 +147,13 @@ def hr_certificates(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@hr_required
 @require_POST
-def hr_certificate_action(request: HttpRequest, certificate_id: int, action: str) -> HttpResponse:
+def hr_certificate_action(request: PersonRequest, certificate_id: int, action: str) -> HttpResponse:
     """Revoke (with a reason) or re-issue one certificate of the officer's people."""
-    person = _hr_person(request)
+    person = request.person
     certificate = get_object_or_404(
-        selectors.certificates_visible_to(request.user), pk=certificate_id
+        selectors.certificates_in_scope(request.scope), pk=certificate_id
     )
     try:
         if action == "revoke":
@@ -192,23 +183,21 @@ def hr_certificate_action(request: HttpRequest, certificate_id: int, action: str
     return redirect("certificates:hr_certificates")
 
 
-@login_required
+@hr_required
 @require_GET
-def hr_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def hr_job(request: PersonRequest, job_id: int) -> HttpResponse:
     """A bulk job's progress; ``?format=json`` feeds the progress bar without a reload."""
-    person = _hr_person(request)
-    job = get_object_or_404(selectors.bulk_jobs_of(person), pk=job_id)
+    job = get_object_or_404(selectors.bulk_jobs_of(request.person), pk=job_id)
     if request.GET.get("format") == "json":
         return JsonResponse(_job_state(job))
     return render(request, "certificates/hr_job.html", {"job": job, "state": _job_state(job)})
 
 
-@login_required
+@hr_required
 @require_POST
-def hr_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+def hr_job_cancel(request: PersonRequest, job_id: int) -> HttpResponse:
     """Stop one's own bulk job; what it already issued stays."""
-    person = _hr_person(request)
-    job = get_object_or_404(selectors.bulk_jobs_of(person), pk=job_id)
+    job = get_object_or_404(selectors.bulk_jobs_of(request.person), pk=job_id)
     try:
         services.bulk_job_cancel(job=job)
         messages.success(request, _("The job is cancelled; certificates it already issued stay."))
@@ -241,11 +230,10 @@ def _job_state(job: Any) -> dict[str, Any]:
     }
 
 
-@login_required
+@hr_required
 @require_GET
-def hr_job_download(request: HttpRequest, job_id: int) -> FileResponse:
-    person = _hr_person(request)
-    job = get_object_or_404(selectors.bulk_jobs_of(person), pk=job_id)
+def hr_job_download(request: PersonRequest, job_id: int) -> FileResponse:
+    job = get_object_or_404(selectors.bulk_jobs_of(request.person), pk=job_id)
     if not job.result:
         raise Http404
     return FileResponse(

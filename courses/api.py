@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -18,15 +17,10 @@ from rest_framework.views import APIView
 
 from courses import selectors, services
 from courses.models import CoursePage, Enrolment, LessonPage, LessonView
-from org.models import Person
-from org.selectors import person_for_user
+from org.access import HasPerson, PersonApiRequest
 
-
-def _person(request: Request) -> Person:
-    person = person_for_user(request.user)
-    if person is None:
-        raise NotFound("No personnel record for this account.")
-    return person
+# Primary keys are bigints: a larger number is a 400, not an overflow in the database.
+MAX_ID = 2**63 - 1
 
 
 class CourseSerializer(serializers.ModelSerializer[CoursePage]):
@@ -65,15 +59,17 @@ class EnrolmentSerializer(serializers.Serializer[Any]):
 class MyEnrolmentsView(APIView):
     """The signed-in learner's enrolments with progress."""
 
+    permission_classes = [HasPerson]
+
     @extend_schema(responses=EnrolmentSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        learning = selectors.my_learning(_person(request))
+    def get(self, request: PersonApiRequest) -> Response:
+        learning = selectors.my_learning(request.person)
         lines = learning["assigned"] + learning["electives"]
         return Response(EnrolmentSerializer(lines, many=True).data)
 
 
 class LessonViewOpenSerializer(serializers.Serializer[Any]):
-    lesson = serializers.IntegerField(min_value=1)
+    lesson = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class LessonViewOpenedSerializer(serializers.Serializer[Any]):
@@ -84,13 +80,17 @@ class LessonViewOpenedSerializer(serializers.Serializer[Any]):
 class LessonViewOpen(APIView):
     """Open a lesson in this tab: heartbeats for it must name the returned view."""
 
+    permission_classes = [HasPerson]
+
     @extend_schema(request=LessonViewOpenSerializer, responses={201: LessonViewOpenedSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: PersonApiRequest) -> Response:
         data = LessonViewOpenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        lesson = get_object_or_404(LessonPage.objects.live(), pk=data.validated_data["lesson"])
+        lesson = LessonPage.objects.live().filter(pk=data.validated_data["lesson"]).first()
+        if lesson is None:
+            raise NotFound("No such lesson.")
         enrolment = Enrolment.objects.filter(
-            person=_person(request), course_id=lesson.get_parent().pk
+            person=request.person, course_id=lesson.get_parent().pk
         ).first()
         if enrolment is None:
             raise NotFound("Not enrolled in this lesson's course.")
@@ -138,8 +138,9 @@ class Heartbeat(APIView):
         data = HeartbeatSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         beat = data.validated_data
+        # Looked up by its owner's login in one query: another person's view is a 404.
         view = LessonView.objects.filter(
-            token=beat["view"], enrolment__person=_person(request)
+            token=beat["view"], enrolment__person__user_id=request.user.pk or 0
         ).first()
         if view is None:
             raise NotFound("No such lesson view.")
@@ -182,11 +183,16 @@ class CreditSummarySerializer(serializers.Serializer[Any]):
 class MyCreditSummary(APIView):
     """This year's (or ``?year=``) credit hours against the target, with every record."""
 
+    permission_classes = [HasPerson]
+
     @extend_schema(responses=CreditSummarySerializer)
-    def get(self, request: Request) -> Response:
+    def get(self, request: PersonApiRequest) -> Response:
         raw_year = request.query_params.get("year", "")
-        if raw_year and not (raw_year.isdigit() and 2000 <= int(raw_year) <= 2100):
+        # isascii: "²".isdigit() is true, and int() refuses it.
+        if raw_year and not (
+            raw_year.isascii() and raw_year.isdigit() and 2000 <= int(raw_year[:5]) <= 2100
+        ):
             return Response({"detail": "year must be between 2000 and 2100."}, status=400)
         year = int(raw_year) if raw_year else timezone.localdate().year
-        summary = selectors.credit_summary(_person(request), year=year)
+        summary = selectors.credit_summary(request.person, year=year)
         return Response(CreditSummarySerializer(summary).data)

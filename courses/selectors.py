@@ -27,8 +27,9 @@ from courses.models import (
     LessonProgress,
     TrainingPlan,
 )
+from org.access import access
 from org.models import OrgUnit, Person
-from org.selectors import person_for_user, scope_roots, subtree_q
+from org.selectors import Scope
 
 # --- catalogue and course pages -------------------------------------------------------
 
@@ -49,7 +50,7 @@ def catalogue(index: CourseIndexPage, *, request: HttpRequest) -> dict[str, Any]
     if query:
         matched = _search(courses, query)
         results = [course for course in results if course.pk in matched]
-    person = person_for_user(request.user)
+    person, _scope = access(request)
     enrolled = {}
     if person is not None:
         enrolled = dict(
@@ -353,8 +354,8 @@ def training_plans_covering(person: Person) -> list[TrainingPlan]:
     return [plan for plan in plans if not plan.ranks or person.rank in plan.ranks]
 
 
-def visible_training_plans(user: Any) -> QuerySet[TrainingPlan]:
-    """Plans for units the user may see (HR officers: their subtrees; admins: all)."""
+def visible_training_plans(scope: Scope) -> QuerySet[TrainingPlan]:
+    """Plans for units in scope (HR officers: their subtrees; admins: all)."""
     plans = (
         TrainingPlan.objects.select_related("org_unit")
         .annotate(
@@ -363,10 +364,7 @@ def visible_training_plans(user: Any) -> QuerySet[TrainingPlan]:
         )
         .order_by("-credit_year", "name")
     )
-    roots = scope_roots(user)
-    if roots is None:
-        return plans
-    return plans.filter(subtree_q(roots, field="org_unit"))
+    return scope.narrow(plans, via="org_unit")
 
 
 def training_plan_status(plan: TrainingPlan) -> dict[str, Any]:

@@ -8,7 +8,7 @@ urlpatterns = [
     path("learning/", views.my_learning, name="my_learning"),
     path("learning/credits/", views.my_credits, name="my_credits"),
     path("hr/plans/", views.hr_plans, name="hr_plans"),
-    path("hr/plans/<int:plan_id>/", views.hr_plan, name="hr_plan"),
+    path("hr/plans/<id:plan_id>/", views.hr_plan, name="hr_plan"),
     path("hr/offline-credit/", views.hr_offline_credit, name="hr_offline_credit"),
 ]
 

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -18,20 +17,14 @@ from django.views.decorators.http import require_GET
 from courses import selectors, services
 from courses.forms import OfflineCreditForm, TrainingPlanForm
 from courses.models import CoursePage, LessonPage
-from org.models import Person
-from org.selectors import (
-    hr_person_for,
-    person_for_user,
-    visible_org_units,
-    visible_people,
-)
+from org.access import PersonRequest, access, hr_required, person_required
 
 
 def course_enrol(request: HttpRequest, course: CoursePage) -> HttpResponse:
     """POST on a course page: the learner enrols as an elective."""
     if not request.user.is_authenticated:
         return redirect_to_login(course.url)
-    person = person_for_user(request.user)
+    person, _scope = access(request)
     if person is None:
         raise Http404
     try:
@@ -82,29 +75,24 @@ def _checkpoint_post(request: HttpRequest, lesson: LessonPage, enrolment: Any) -
     return HttpResponseRedirect(f"{lesson.url}#checkpoint-{block_id}")
 
 
-@login_required
+@person_required
 @require_GET
-def my_learning(request: HttpRequest) -> HttpResponse:
+def my_learning(request: PersonRequest) -> HttpResponse:
     """我的学习: assigned and elective courses, due dates, and this year's credit hours."""
-    person = person_for_user(request.user)
-    if person is None:
-        raise Http404
-    return render(request, "courses/my_learning.html", selectors.my_learning(person))
+    return render(request, "courses/my_learning.html", selectors.my_learning(request.person))
 
 
-@login_required
+@person_required
 @require_GET
-def my_credits(request: HttpRequest) -> HttpResponse:
+def my_credits(request: PersonRequest) -> HttpResponse:
     """Every credit record of a year, and why it was granted."""
-    person = person_for_user(request.user)
-    if person is None:
-        raise Http404
+    person = request.person
     years = selectors.credits_by_year(person)
-    try:
-        year = int(request.GET.get("year", "")) if request.GET.get("year") else None
-    except ValueError:
-        year = None
-    year = year or timezone.localdate().year
+    raw = request.GET.get("year", "")
+    # A year the ledger can hold, or this year: never a number the database overflows on.
+    year = int(raw) if len(raw) == 4 and raw.isascii() and raw.isdigit() else None
+    if year is None or not 2000 <= year <= 2100:
+        year = timezone.localdate().year
     return render(
         request,
         "courses/my_credits.html",
@@ -115,50 +103,39 @@ def my_credits(request: HttpRequest) -> HttpResponse:
 # --- HR officers: training plans and offline credit ---------------------------------------
 
 
-def _hr_person(request: HttpRequest) -> Person:
-    """The signed-in HR officer or administrator; anybody else gets a 404."""
-    person = hr_person_for(request.user)
-    if person is None:
-        raise Http404
-    return person
-
-
-@login_required
-def hr_plans(request: HttpRequest) -> HttpResponse:
+@hr_required
+def hr_plans(request: PersonRequest) -> HttpResponse:
     """Training plans in the officer's scope, and a form to assign a new one."""
-    person = _hr_person(request)
     form = TrainingPlanForm(
         request.POST or None,
-        units=visible_org_units(request.user),
+        units=request.scope.units(),
         initial={"credit_year": timezone.localdate().year, "mandatory": True},
     )
     if request.method == "POST" and form.is_valid():
         try:
-            plan = services.training_plan_create(created_by=person, **form.cleaned_data)
+            plan = services.training_plan_create(created_by=request.person, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Training plan created; enrolment is under way."))
             return redirect("courses:hr_plan", plan_id=plan.pk)
-    plans = selectors.visible_training_plans(request.user)
+    plans = selectors.visible_training_plans(request.scope)
     return render(request, "courses/hr_plans.html", {"form": form, "plans": plans})
 
 
-@login_required
+@hr_required
 @require_GET
-def hr_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
-    _hr_person(request)
-    plan = get_object_or_404(selectors.visible_training_plans(request.user), pk=plan_id)
+def hr_plan(request: PersonRequest, plan_id: int) -> HttpResponse:
+    plan = get_object_or_404(selectors.visible_training_plans(request.scope), pk=plan_id)
     return render(
         request, "courses/hr_plan.html", {"plan": plan, **selectors.training_plan_status(plan)}
     )
 
 
-@login_required
-def hr_offline_credit(request: HttpRequest) -> HttpResponse:
+@hr_required
+def hr_offline_credit(request: PersonRequest) -> HttpResponse:
     """Record hours earned in offline training for someone in the officer's scope."""
-    person = _hr_person(request)
-    form = OfflineCreditForm(request.POST or None, people=visible_people(request.user))
+    form = OfflineCreditForm(request.POST or None, people=request.scope.people())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -168,7 +145,7 @@ def hr_offline_credit(request: HttpRequest) -> HttpResponse:
                 reason=data["reason"],
                 awarded_on=data["awarded_on"],
                 reference=data["reference"],
-                entered_by=person,
+                entered_by=request.person,
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -6,7 +6,7 @@ The answer key leaves the server only when the exam's review policy allows.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -20,21 +20,14 @@ from rest_framework.views import APIView
 
 from exams import selectors, services
 from exams.models import Attempt
-from org.models import Person
-from org.selectors import person_for_user
+from org.access import HasPerson, PersonApiRequest
 
 MAX_ANSWER_BYTES = 32 * 1024  # a short answer of 5,000 characters is well under this
 
 
-def _person(request: Request) -> Person:
-    person = person_for_user(request.user)
-    if person is None:
-        raise NotFound("No personnel record for this account.")
-    return person
-
-
-def _attempt(request: Request, public_id: Any) -> Attempt:
-    attempt = selectors.attempt_of(_person(request), public_id)
+def _attempt(request: PersonApiRequest, public_id: Any) -> Attempt:
+    """One of the signed-in person's attempts (HasPerson has set ``request.person``)."""
+    attempt = selectors.attempt_of(request.person, public_id)
     if attempt is None:
         raise NotFound("No such attempt.")
     return attempt
@@ -84,9 +77,11 @@ class AttemptDetailSerializer(AttemptSerializer):
 class AttemptStart(APIView):
     """Start an attempt at an exam, or resume the one already open."""
 
+    permission_classes = [HasPerson]
+
     @extend_schema(request=None, responses={201: AttemptDetailSerializer})
-    def post(self, request: Request, exam_id: int) -> Response:
-        person = _person(request)
+    def post(self, request: PersonApiRequest, exam_id: int) -> Response:
+        person = request.person
         exam = selectors.exams_open_to(person).filter(pk=exam_id).first()
         if exam is None:
             raise NotFound("No such exam.")
@@ -101,8 +96,10 @@ class AttemptStart(APIView):
 class AttemptDetail(APIView):
     """An attempt with its paper and saved answers: what a reload or another device shows."""
 
+    permission_classes = [HasPerson]
+
     @extend_schema(responses=AttemptDetailSerializer)
-    def get(self, request: Request, public_id: str) -> Response:
+    def get(self, request: PersonApiRequest, public_id: str) -> Response:
         return Response(AttemptDetailSerializer(_attempt(request, public_id)).data)
 
 
@@ -140,7 +137,10 @@ class AnswerSave(APIView):
         except ValidationError as error:
             return _refused(error)
         if answer is None:
-            _attempt(request, public_id)  # says whether the person or the attempt is missing
+            # The save found no open attempt of this login's: say whether the person or
+            # the attempt is missing (off the hot path).
+            HasPerson().has_permission(request, self)
+            _attempt(cast(PersonApiRequest, request), public_id)
             raise NotFound("No such attempt.")
         return Response({"position": position, "saved_at": answer.saved_at})
 
@@ -148,8 +148,10 @@ class AnswerSave(APIView):
 class AttemptSubmit(APIView):
     """Finish the attempt; submitting again returns the same result."""
 
+    permission_classes = [HasPerson]
+
     @extend_schema(request=None, responses=AttemptSerializer)
-    def post(self, request: Request, public_id: str) -> Response:
+    def post(self, request: PersonApiRequest, public_id: str) -> Response:
         attempt = services.attempt_submit(attempt=_attempt(request, public_id))
         return Response(AttemptSerializer(attempt).data)
 
@@ -157,8 +159,10 @@ class AttemptSubmit(APIView):
 class AttemptResult(APIView):
     """Score and pass; answers and explanations too when the review policy allows."""
 
+    permission_classes = [HasPerson]
+
     @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request: Request, public_id: str) -> Response:
+    def get(self, request: PersonApiRequest, public_id: str) -> Response:
         attempt = _attempt(request, public_id)
         body: dict[str, Any] = dict(AttemptSerializer(attempt).data)
         body["review"] = None
@@ -177,10 +181,12 @@ class AttemptResult(APIView):
 class MyAttempts(APIView):
     """The signed-in person's attempts, newest first."""
 
+    permission_classes = [HasPerson]
+
     @extend_schema(responses=AttemptSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: PersonApiRequest) -> Response:
         attempts = (
-            Attempt.objects.filter(person=_person(request))
+            Attempt.objects.filter(person=request.person)
             .select_related("exam")
             .order_by("-started_at")
         )

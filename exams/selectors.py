@@ -19,7 +19,7 @@ from exams.models import (
     ReviewPolicy,
 )
 from org.models import Person
-from org.selectors import scope_roots, visible_people
+from org.selectors import Scope
 
 
 def exam_result(*, exam: Exam, person: Person) -> Attempt | None:
@@ -168,27 +168,29 @@ class ItemStatistic:
 MIN_ATTEMPTS_FOR_DISCRIMINATION = 10
 
 
-def item_statistics(exam: Exam) -> list[ItemStatistic]:
-    """Facility and discrimination index of each question on the exam's graded attempts.
+def item_statistics(attempts: QuerySet[Attempt]) -> list[ItemStatistic]:
+    """Facility and discrimination index of each question on the graded ``attempts``
+    (one exam's, cut to what the viewer may see: an HR officer's figures come from their
+    own people's answers only).
 
     Discrimination compares the best and the worst 27% of attempts by total score: a good
     question is answered better by those who did well overall (close to 1), a suspect one
     the other way round (negative).
     """
-    attempts = list(
-        Attempt.objects.filter(exam=exam, state=AttemptState.GRADED).values_list(
-            "pk", "score", "max_score"
-        )
+    graded = list(
+        attempts.filter(state=AttemptState.GRADED)
+        .order_by()
+        .values_list("pk", "score", "max_score")
     )
-    if not attempts:
+    if not graded:
         return []
-    ranked = sorted(attempts, key=lambda row: (row[1] or 0) / row[2] if row[2] else 0)
+    ranked = sorted(graded, key=lambda row: (row[1] or 0) / row[2] if row[2] else 0)
     tail = max(1, round(len(ranked) * 0.27))
     lower = {row[0] for row in ranked[:tail]}
     upper = {row[0] for row in ranked[-tail:]}
     shares: dict[int, list[tuple[int, float]]] = {}
     stems: dict[int, tuple[str, str]] = {}
-    rows = AttemptQuestion.objects.filter(attempt__in=[row[0] for row in attempts]).values_list(
+    rows = AttemptQuestion.objects.filter(attempt__in=[row[0] for row in graded]).values_list(
         "attempt_id",
         "points",
         "answer__score",
@@ -204,7 +206,7 @@ def item_statistics(exam: Exam) -> list[ItemStatistic]:
     for question_id, values in shares.items():
         facility = sum(share for _id, share in values) / len(values)
         discrimination = None
-        if len(attempts) >= MIN_ATTEMPTS_FOR_DISCRIMINATION:
+        if len(graded) >= MIN_ATTEMPTS_FOR_DISCRIMINATION:
             top = [share for attempt_id, share in values if attempt_id in upper]
             bottom = [share for attempt_id, share in values if attempt_id in lower]
             if top and bottom:
@@ -223,18 +225,6 @@ def item_statistics(exam: Exam) -> list[ItemStatistic]:
     return sorted(statistics, key=lambda item: item.facility)
 
 
-def exam_attempts_visible_to(user: Any, exam: Exam) -> QuerySet[Attempt]:
-    """Attempts at an exam a user may see: trainers and administrators all, HR their subtree."""
-    attempts = (
-        Attempt.objects.filter(exam=exam)
-        .select_related("person", "person__org_unit")
-        .order_by("person__org_unit__path", "person__employee_number", "number")
-    )
-    if user.has_perm("exams.change_exam") or scope_roots(user) is None:
-        return attempts
-    return attempts.filter(person__in=visible_people(user))
-
-
 # --- trainers and HR: results, attempt detail, the manual-grading queue ---------------------
 
 
@@ -243,11 +233,38 @@ def can_grade(user: Any) -> bool:
     return bool(user.has_perm("exams.change_exam"))
 
 
-def exams_with_results_for(user: Any) -> list[dict[str, Any]]:
-    """Every exam with attempts the user may see, with counts for the results index."""
+def staff_attempts(user: Any, scope: Scope) -> QuerySet[Attempt]:
+    """Attempts a staff user may see: graders (trainers) and administrators every one,
+    HR officers those of the people in their scope, anybody else none."""
     attempts = Attempt.objects.all()
-    if not can_grade(user) and scope_roots(user) is not None:
-        attempts = attempts.filter(person__in=visible_people(user))
+    if can_grade(user):
+        return attempts
+    return scope.narrow(attempts, via="person__org_unit")
+
+
+def staff_exams(user: Any, scope: Scope) -> QuerySet[Exam]:
+    """Exams a staff user may open results of: graders all; others the published ones and
+    those with attempts they may see (an unpublished exam outside scope is a 404)."""
+    exams = Exam.objects.select_related("course")
+    if can_grade(user) or scope.everything:
+        return exams
+    seen = staff_attempts(user, scope).values("exam_id")
+    return exams.filter(Q(is_published=True) | Q(pk__in=seen))
+
+
+def exam_attempts_visible_to(user: Any, scope: Scope, exam: Exam) -> QuerySet[Attempt]:
+    """Attempts at one exam a staff user may see, by unit and employee number."""
+    return (
+        staff_attempts(user, scope)
+        .filter(exam=exam)
+        .select_related("person", "person__org_unit")
+        .order_by("person__org_unit__path", "person__employee_number", "number")
+    )
+
+
+def exams_with_results_for(user: Any, scope: Scope) -> list[dict[str, Any]]:
+    """Every exam with attempts the user may see, with counts for the results index."""
+    attempts = staff_attempts(user, scope)
     graded = Q(state=AttemptState.GRADED)
     counts: dict[int, dict[str, int]] = {
         row["exam_id"]: {
@@ -273,12 +290,14 @@ def exams_with_results_for(user: Any) -> list[dict[str, Any]]:
     ]
 
 
-def attempt_visible_to(user: Any, public_id: Any) -> Attempt | None:
+def attempt_visible_to(user: Any, scope: Scope, public_id: Any) -> Attempt | None:
     """An attempt for the staff detail page: graders see all, HR officers their subtree."""
-    attempts = Attempt.objects.select_related("exam", "person", "person__org_unit")
-    if not can_grade(user) and scope_roots(user) is not None:
-        attempts = attempts.filter(person__in=visible_people(user))
-    return attempts.filter(public_id=public_id).first()
+    return (
+        staff_attempts(user, scope)
+        .select_related("exam", "person", "person__org_unit")
+        .filter(public_id=public_id)
+        .first()
+    )
 
 
 def attempt_detail(attempt: Attempt) -> list[dict[str, Any]]:

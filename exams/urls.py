@@ -6,18 +6,18 @@ app_name = "exams"
 
 urlpatterns = [
     path("exams/", views.my_exams, name="my_exams"),
-    path("exams/<int:exam_id>/", views.exam_start, name="start"),
+    path("exams/<id:exam_id>/", views.exam_start, name="start"),
     path("exams/attempts/<uuid:public_id>/", views.attempt_page, name="attempt"),
     path("exams/attempts/<uuid:public_id>/result/", views.attempt_result, name="result"),
 ]
 
 # Mounted under /api/v1/ by lms/urls.py.
 api_urlpatterns = [
-    path("exams/<int:exam_id>/attempts/", api.AttemptStart.as_view(), name="api-attempt-start"),
+    path("exams/<id:exam_id>/attempts/", api.AttemptStart.as_view(), name="api-attempt-start"),
     path("attempts/", api.MyAttempts.as_view(), name="api-my-attempts"),
     path("attempts/<uuid:public_id>/", api.AttemptDetail.as_view(), name="api-attempt"),
     path(
-        "attempts/<uuid:public_id>/answers/<int:position>/",
+        "attempts/<uuid:public_id>/answers/<id:position>/",
         api.AnswerSave.as_view(),
         name="api-answer-save",
     ),

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,8 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from exams import importing, selectors, services
 from exams.forms import ManualGradeForm
 from exams.models import Answer, Attempt, AttemptState, Exam
-from org.models import Person
-from org.selectors import person_for_user
+from org.access import PersonRequest, StaffRequest, permission_required_or_404, person_required
 
 SESSION_KEY = "exams.question_import"
 
@@ -33,8 +31,8 @@ def _upload_dir() -> Path:
     return path
 
 
-@permission_required("exams.add_question", raise_exception=True)
-def question_import(request: HttpRequest) -> HttpResponse:
+@permission_required_or_404("exams.add_question")
+def question_import(request: StaffRequest) -> HttpResponse:
     """Upload a file: every row is checked and shown; importing is offered only when all pass."""
     if request.method == "POST" and request.POST.get("confirm"):
         return _confirm(request)
@@ -84,9 +82,9 @@ def _confirm(request: HttpRequest) -> HttpResponse:
     return redirect("questions:index")
 
 
-@permission_required("exams.add_question", raise_exception=True)
+@permission_required_or_404("exams.add_question")
 @require_GET
-def question_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+def question_import_template(request: StaffRequest, fmt: str) -> HttpResponse:
     """The one-row-per-question template, with an example of every question type."""
     if fmt == "xlsx":
         response = HttpResponse(
@@ -104,11 +102,11 @@ def question_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
 # --- learners -------------------------------------------------------------------------
 
 
-@login_required
+@person_required
 @require_GET
-def my_exams(request: HttpRequest) -> HttpResponse:
+def my_exams(request: PersonRequest) -> HttpResponse:
     """Exams open to the learner, with their attempts and the result that counts."""
-    person = _learner(request)
+    person = request.person
     exams = list(selectors.exams_open_to(person).select_related("course").order_by("title"))
     attempts = selectors.attempts_by_exam(person, exams)
     rows = [
@@ -122,10 +120,10 @@ def my_exams(request: HttpRequest) -> HttpResponse:
     return render(request, "exams/my_exams.html", {"rows": rows})
 
 
-@login_required
-def exam_start(request: HttpRequest, exam_id: int) -> HttpResponse:
+@person_required
+def exam_start(request: PersonRequest, exam_id: int) -> HttpResponse:
     """The exam's instructions; a POST starts (or resumes) the attempt."""
-    person = _learner(request)
+    person = request.person
     exam = get_object_or_404(selectors.exams_open_to(person), pk=exam_id)
     if request.method == "POST":
         try:
@@ -138,11 +136,10 @@ def exam_start(request: HttpRequest, exam_id: int) -> HttpResponse:
     return render(request, "exams/exam_start.html", {"exam": exam, "attempts": used})
 
 
-@login_required
-def attempt_page(request: HttpRequest, public_id: str) -> HttpResponse:
+@person_required
+def attempt_page(request: PersonRequest, public_id: str) -> HttpResponse:
     """Taking the exam. Without JavaScript the form posts every answer and submits."""
-    person = _learner(request)
-    attempt = selectors.attempt_of(person, public_id)
+    attempt = selectors.attempt_of(request.person, public_id)
     if attempt is None:
         raise Http404
     if attempt.state != AttemptState.IN_PROGRESS:
@@ -192,40 +189,34 @@ def _save_form_answers(attempt: Attempt, data: Any) -> list[str]:
     return errors
 
 
-@login_required
+@person_required
 @require_GET
-def attempt_result(request: HttpRequest, public_id: str) -> HttpResponse:
+def attempt_result(request: PersonRequest, public_id: str) -> HttpResponse:
     """Score and pass; the answers and explanations when the review policy allows."""
-    attempt = selectors.attempt_of(_learner(request), public_id)
+    attempt = selectors.attempt_of(request.person, public_id)
     if attempt is None:
         raise Http404
     review = selectors.attempt_review(attempt) if selectors.review_allowed(attempt) else None
     return render(request, "exams/result.html", {"attempt": attempt, "review": review})
 
 
-def _learner(request: HttpRequest) -> Person:
-    person = person_for_user(request.user)
-    if person is None:
-        raise Http404
-    return person
-
-
 # --- trainers and HR: results -------------------------------------------------------------
 
 
-@permission_required("wagtailadmin.access_admin", raise_exception=True)
+@permission_required_or_404("wagtailadmin.access_admin")
 @require_GET
-def exam_results(request: HttpRequest, exam_id: int) -> HttpResponse:
-    """Attempts at one exam (HR officers see their subtree only) and item statistics."""
-    exam = get_object_or_404(Exam, pk=exam_id)
-    attempts = selectors.exam_attempts_visible_to(request.user, exam)
+def exam_results(request: StaffRequest, exam_id: int) -> HttpResponse:
+    """Attempts at one exam and item statistics, both from what the user may see (an HR
+    officer: the people of their subtrees only)."""
+    exam = get_object_or_404(selectors.staff_exams(request.user, request.scope), pk=exam_id)
+    attempts = selectors.exam_attempts_visible_to(request.user, request.scope, exam)
     return render(
         request,
         "exams/exam_results.html",
         {
             "exam": exam,
             "attempts": attempts,
-            "statistics": selectors.item_statistics(exam),
+            "statistics": selectors.item_statistics(attempts),
             "minimum": selectors.MIN_ATTEMPTS_FOR_DISCRIMINATION,
             "can_grade": selectors.can_grade(request.user),
             "waiting": selectors.grading_queue(exam).count(),
@@ -233,25 +224,25 @@ def exam_results(request: HttpRequest, exam_id: int) -> HttpResponse:
     )
 
 
-@permission_required("wagtailadmin.access_admin", raise_exception=True)
+@permission_required_or_404("wagtailadmin.access_admin")
 @require_GET
-def results_index(request: HttpRequest) -> HttpResponse:
+def results_index(request: StaffRequest) -> HttpResponse:
     """Every exam with the attempts the user may see, and what waits for grading."""
     return render(
         request,
         "exams/results_index.html",
         {
-            "rows": selectors.exams_with_results_for(request.user),
+            "rows": selectors.exams_with_results_for(request.user, request.scope),
             "can_grade": selectors.can_grade(request.user),
         },
     )
 
 
-@permission_required("wagtailadmin.access_admin", raise_exception=True)
+@permission_required_or_404("wagtailadmin.access_admin")
 @require_GET
-def attempt_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+def attempt_detail(request: StaffRequest, public_id: str) -> HttpResponse:
     """One attempt question by question: answer, key, points, rubric; graders grade here."""
-    attempt = selectors.attempt_visible_to(request.user, public_id)
+    attempt = selectors.attempt_visible_to(request.user, request.scope, public_id)
     if attempt is None:
         raise Http404
     can_grade = selectors.can_grade(request.user)
@@ -267,13 +258,14 @@ def attempt_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-@permission_required("exams.change_exam", raise_exception=True)
+@permission_required_or_404("exams.change_exam")
 @require_GET
-def grading_queue(request: HttpRequest) -> HttpResponse:
+def grading_queue(request: StaffRequest) -> HttpResponse:
     """Short answers waiting for a trainer, oldest first; graded in place, one by one."""
     exam = None
     if request.GET.get("exam"):
-        if not request.GET["exam"].isdigit():
+        raw = request.GET["exam"]
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
             raise Http404
         exam = get_object_or_404(Exam, pk=request.GET["exam"])
     queue = selectors.grading_queue(exam)
@@ -292,9 +284,9 @@ def grading_queue(request: HttpRequest) -> HttpResponse:
 QUEUE_PAGE = 20
 
 
-@permission_required("exams.change_exam", raise_exception=True)
+@permission_required_or_404("exams.change_exam")
 @require_POST
-def answer_grade(request: HttpRequest, answer_id: int) -> HttpResponse:
+def answer_grade(request: StaffRequest, answer_id: int) -> HttpResponse:
     """Grade one short answer, then go back to where the trainer came from."""
     answer = get_object_or_404(
         Answer.objects.select_related("attempt_question__attempt"), pk=answer_id
@@ -303,7 +295,7 @@ def answer_grade(request: HttpRequest, answer_id: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
     back = back or reverse("exams_attempt_detail", args=[answer.attempt_question.attempt.public_id])
-    grader = person_for_user(request.user)
+    grader = request.person
     form = ManualGradeForm(request.POST)
     if grader is None:
         messages.error(request, _("Grading needs a personnel record for your account."))

@@ -88,10 +88,10 @@ def register_import_urls() -> list[Any]:
     return [
         path("exams/import/", views.question_import, name="exams_question_import"),
         path("exams/results/", views.results_index, name="exams_results_index"),
-        path("exams/results/<int:exam_id>/", views.exam_results, name="exams_exam_results"),
+        path("exams/results/<id:exam_id>/", views.exam_results, name="exams_exam_results"),
         path("exams/attempts/<uuid:public_id>/", views.attempt_detail, name="exams_attempt_detail"),
         path("exams/grading/", views.grading_queue, name="exams_grading_queue"),
-        path("exams/grading/<int:answer_id>/", views.answer_grade, name="exams_answer_grade"),
+        path("exams/grading/<id:answer_id>/", views.answer_grade, name="exams_answer_grade"),
         path(
             "exams/import/template.<str:fmt>",
             views.question_import_template,

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from courses.models import CourseIndexPage
-from org.selectors import scope_roots
+from org.access import request_scope
 
 CATALOGUE_URL_SECONDS = 300
 
@@ -22,7 +22,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # HR officers and administrators are staff (org.services.person_account_sync), so
         # for the many learners this costs no query at all.
         "can_manage_training": SimpleLazyObject(
-            lambda: bool(user.is_authenticated and user.is_staff and scope_roots(user) != [])
+            lambda: bool(
+                user.is_authenticated and user.is_staff and request_scope(request).manages_people
+            )
         ),
     }
 

@@ -11,6 +11,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from org import selectors as org_selectors
+from org.access import access
 
 
 class HomePage(Page):
@@ -32,7 +33,7 @@ class HomePage(Page):
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
-        person = org_selectors.person_for_user(request.user)
+        person, _scope = access(request)
         context["person"] = person
         if person is not None:
             roles = org_selectors.person_roles(person)

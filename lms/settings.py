@@ -79,7 +79,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
-    "django.contrib.admin",
+    # django.contrib.admin, with a site that is a 404 to everybody but administrators.
+    "org.admin_apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -307,8 +308,17 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(config.raw("STATIC_ROOT") or VAR_DIR / "static")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(config.raw("MEDIA_ROOT") or VAR_DIR / "media")
+# Private files (certificate PDFs, bulk ZIPs, question-import uploads, exports) live apart
+# from MEDIA_ROOT, which holds only what anybody may fetch (course images, documents):
+# nothing serves PRIVATE_ROOT by URL; views that check the owner or the scope stream its
+# files (or hand them to the reverse proxy, PRIVATE_FILES_SERVER). docs/security.md.
+PRIVATE_ROOT = Path(config.raw("PRIVATE_ROOT") or VAR_DIR / "private")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_ROOT, "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -375,6 +385,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # org.converters.IdConverter: a bounded integer.
+    "PATH_CONVERTER_OVERRIDE": {"id": int},
     # Only our API: Wagtail's admin API is internal to the admin.
     "PREPROCESSING_HOOKS": ["lms.api_schema.public_endpoints_only"],
 }

@@ -7,4 +7,10 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
+        from org.converters import IdConverter
+
+        register_converter(IdConverter, "id")
+
         from org import receivers  # noqa: F401  (connects them)

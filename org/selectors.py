@@ -49,26 +49,109 @@ def org_unit_ancestry(unit: OrgUnit) -> list[OrgUnit]:
     )
 
 
-def is_platform_admin(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
+@dataclass(frozen=True)
+class Scope:
+    """What one signed-in user may see of the tree: the one scoping rule of the portal.
+
+    ``roots`` None is the whole tree (platform administrators); a tuple of units is an HR
+    officer's subtrees; an empty tuple is nobody but oneself (learners, trainers). Every
+    list, statistic, file and export narrows its queryset with ``narrow`` (a path prefix
+    match, one indexed condition per root), so a filter parameter can only narrow further.
+    """
+
+    user_id: int | None
+    roots: tuple[OrgUnit, ...] | None
+
+    @property
+    def everything(self) -> bool:
+        return self.roots is None
+
+    @property
+    def manages_people(self) -> bool:
+        """HR officers and administrators: the people of a subtree, not only themselves."""
+        return self.roots is None or bool(self.roots)
+
+    def path_q(self, lookup: str) -> Q:
+        """Rows whose ``lookup`` (a materialised path) lies in the scope; never everything by
+        accident: an empty scope matches nothing (an empty OR would match all)."""
+        if self.roots is None:
+            return Q()
+        condition = Q(pk__in=[])
+        for unit in self.roots:
+            condition |= Q(**{f"{lookup}__startswith": unit.path})
+        return condition
+
+    def narrow(self, queryset: QuerySet[Any], *, via: str) -> QuerySet[Any]:
+        """``queryset`` cut to the scope; ``via`` leads to an OrgUnit ("" for OrgUnits)."""
+        if self.roots is None:
+            return queryset
+        return queryset.filter(self.path_q(f"{via}__path" if via else "path"))
+
+    def covers(self, unit: OrgUnit) -> bool:
+        if self.roots is None:
+            return True
+        return any(unit.path.startswith(root.path) for root in self.roots)
+
+    def people(self) -> QuerySet[Person]:
+        """People in scope; a learner sees only themselves. Ordered by unit, then employee
+        number: HR lists read by department, and PostgreSQL serves a first page of that
+        order straight from the path index (bench/visible_people.py)."""
+        people = Person.objects.select_related("org_unit", "user").order_by(
+            "org_unit__path", "employee_number"
+        )
+        if self.user_id is None:
+            return people.none()
+        if self.roots == ():
+            return people.filter(user_id=self.user_id)
+        # Only path prefixes: OR-ing "or me" across the join would make PostgreSQL read
+        # every person in the province.
+        return self.narrow(people, via="org_unit")
+
+    def units(self) -> QuerySet[OrgUnit]:
+        """Organisation units the user may see and filter by (none for a learner)."""
+        return self.narrow(OrgUnit.objects.order_by("path"), via="")
+
+
+NOBODY = Scope(user_id=None, roots=())
+
+
+def scope_of(user: Any) -> Scope:
+    """The scope of a login, read from the database in at most one query. Views get it once
+    per request from the access surface (``request.scope``, org/access.py)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOBODY
     if user.is_superuser:
-        return True
-    return RoleAssignment.objects.filter(person__user_id=user.pk, role=Role.PLATFORM_ADMIN).exists()
+        return Scope(user_id=user.pk, roots=None)
+    if not user.is_staff:
+        # Every granted role makes its login staff (services.person_account_sync), so the
+        # many learners cost no query; a flag out of step fails closed, to oneself only.
+        return Scope(user_id=user.pk, roots=())
+    assignments = list(
+        RoleAssignment.objects.filter(
+            person__user_id=user.pk, role__in=[Role.PLATFORM_ADMIN, Role.HR_OFFICER]
+        ).select_related("org_unit", "person")
+    )
+    if any(assignment.role == Role.PLATFORM_ADMIN for assignment in assignments):
+        return Scope(user_id=user.pk, roots=None)
+    units = sorted(
+        (
+            assignment.org_unit
+            for assignment in assignments
+            if assignment.person.is_active and assignment.org_unit is not None
+        ),
+        key=lambda unit: unit.path,
+    )
+    return Scope(user_id=user.pk, roots=tuple(_outermost(units)))
+
+
+def is_platform_admin(user: Any) -> bool:
+    return scope_of(user).everything
 
 
 def scope_roots(user: Any) -> list[OrgUnit] | None:
     """The subtree roots a user may see: None means the whole tree, [] means none."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    if is_platform_admin(user):
-        return None
-    units = OrgUnit.objects.filter(
-        role_assignments__person__user_id=user.pk,
-        role_assignments__role=Role.HR_OFFICER,
-        role_assignments__person__is_active=True,
-    ).order_by("path")
-    return _outermost(units)
+    roots = scope_of(user).roots
+    return None if roots is None else list(roots)
 
 
 def subtree_q(units: Iterable[OrgUnit], *, field: str = "") -> Q:
@@ -76,43 +159,19 @@ def subtree_q(units: Iterable[OrgUnit], *, field: str = "") -> Q:
 
     With no units it matches nothing (never everything: an empty OR would).
     """
-    lookup = f"{field}__path__startswith" if field else "path__startswith"
-    condition = Q(pk__in=[])
-    for unit in units:
-        condition |= Q(**{lookup: unit.path})
-    return condition
+    lookup = f"{field}__path" if field else "path"
+    return Scope(user_id=None, roots=tuple(units)).path_q(lookup)
 
 
 def visible_org_units(user: Any) -> QuerySet[OrgUnit]:
     """Organisation units the user may see and filter by."""
-    roots = scope_roots(user)
-    units = OrgUnit.objects.order_by("path")
-    if roots is None:
-        return units
-    return units.filter(subtree_q(roots))
+    return scope_of(user).units()
 
 
 def visible_people(user: Any) -> QuerySet[Person]:
-    """People the user may see: the root of every people list, export and API.
-
-    An administrator sees everyone, an HR officer the people of their subtrees, anybody
-    else only themselves. Ordered by unit, then employee number: HR lists read by
-    department, and PostgreSQL serves a first page of that order straight from the path
-    index (bench/visible_people.py).
-    """
-    people = Person.objects.select_related("org_unit", "user").order_by(
-        "org_unit__path", "employee_number"
-    )
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return people.none()
-    roots = scope_roots(user)
-    if roots is None:
-        return people
-    if not roots:
-        return people.filter(user_id=user.pk)
-    # Only path prefixes: OR-ing "or me" across the join would make PostgreSQL read
-    # every person in the province.
-    return people.filter(subtree_q(roots, field="org_unit"))
+    """People the user may see: the root of every people list, export and API (tasks call
+    this with the requesting user; views use ``request.scope.people()``)."""
+    return scope_of(user).people()
 
 
 def _outermost(units: Iterable[OrgUnit]) -> list[OrgUnit]:
@@ -122,11 +181,3 @@ def _outermost(units: Iterable[OrgUnit]) -> list[OrgUnit]:
         if not any(unit.path.startswith(outer.path) for outer in kept):
             kept.append(unit)
     return kept
-
-
-def hr_person_for(user: Any) -> Person | None:
-    """The signed-in HR officer or administrator behind a request; None for anybody else."""
-    person = person_for_user(user)
-    if person is None or scope_roots(user) == []:
-        return None
-    return person
