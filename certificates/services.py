@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from certificates import rendering, signing
 from certificates.models import (
     LIVE_STATES,
@@ -253,13 +254,29 @@ def certificate_revoke(*, certificate: Certificate, by: Person, reason: str) -> 
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if certificate.status not in (CertificateStatus.ISSUED, CertificateStatus.FAILED):
         raise CertificateRefused(_("Only a valid certificate can be revoked."))
+    status_before = certificate.status
     certificate.status = CertificateStatus.REVOKED
     certificate.revoked_at = timezone.now()
     certificate.revoked_by = by
     certificate.revoke_reason = reason[:300]
     certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revoke_reason"])
     _event(certificate, "revoked", by, reason)
+    audit_record(
+        action="certificate.revoke",
+        obj=certificate,
+        subject_person_id=certificate.person_id,
+        subject_path=_holder_path(certificate),
+        before={"status": status_before},
+        after={"status": certificate.status, "reason": certificate.revoke_reason},
+        note=certificate.revoke_reason,
+    )
     return certificate
+
+
+def _holder_path(certificate: Certificate) -> str:
+    # Where the holder sits now: the HR officers over that subtree see the record.
+    path = Person.objects.filter(pk=certificate.person_id).values_list("org_unit__path", flat=True)
+    return path.first() or ""
 
 
 def certificate_reissue(*, certificate: Certificate, by: Person, reason: str = "") -> Certificate:
@@ -279,6 +296,15 @@ def certificate_reissue(*, certificate: Certificate, by: Person, reason: str = "
         course = CoursePage.objects.get(pk=old.course_id)
         new = _new_certificate(person=person, course=course, cycle=old.cycle, replaces=old)
         _event(new, "reissued", by, reason)
+        audit_record(
+            action="certificate.reissue",
+            obj=new,
+            subject_person_id=person.pk,
+            subject_path=person.org_unit.path,
+            before={"certificate": old.pk, "serial": old.serial, "status": old.status},
+            after={"certificate": new.pk, "serial": new.serial, "holder_name": new.holder_name},
+            note=reason,
+        )
     return certificate_render(certificate=new)
 
 

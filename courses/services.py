@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from courses import selectors, signals
 from courses.models import (
     CompletionRule,
@@ -461,6 +462,20 @@ def credit_record_offline(
         person.real_name,
         entered_by.employee_number,
         entered_by.real_name,
+    )
+    audit_record(
+        action="credit.offline",
+        obj=record,
+        subject_person_id=person.pk,
+        subject_path=person.org_unit.path,
+        after={
+            "hours": record.hours,
+            "credit_year": record.credit_year,
+            "awarded_on": awarded_on,
+            "reason": record.reason,
+            "reference": record.reference,
+            "entered_by": entered_by.employee_number,
+        },
     )
     return record
 
