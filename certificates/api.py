@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from certificates import selectors
 from org.access import HasPerson, PersonApiRequest
+from org.api_errors import error_responses
 from org.security import client_ip
 
 
@@ -49,7 +50,12 @@ class CertificateVerify(APIView):
     authentication_classes: list[Any] = []
     throttle_classes = [VerifyThrottle]
 
-    @extend_schema(responses=VerificationSerializer)
+    @extend_schema(
+        responses={
+            200: VerificationSerializer,
+            **error_responses(404, e404="No certificate has this code."),
+        }
+    )
     def get(self, request: Request, code: str) -> Response:
         facts = selectors.verification(code)
         if facts is None:

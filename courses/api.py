@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from courses import selectors, services
 from courses.models import CoursePage, Enrolment, LessonPage, LessonView
 from org.access import HasPerson, PersonApiRequest
+from org.api_errors import error_responses
 
 # Primary keys are bigints: a larger number is a 400, not an overflow in the database.
 MAX_ID = 2**63 - 1
@@ -26,6 +27,11 @@ MAX_ID = 2**63 - 1
 class CourseSerializer(serializers.ModelSerializer[CoursePage]):
     category = serializers.CharField(source="category.name", allow_null=True, default=None)
     url = serializers.CharField(read_only=True)
+    # Not DRF's SlugField: its schema pattern ^[-\w]+$ means ASCII to a client (ECMA-262),
+    # and Wagtail's slugs may be Chinese.
+    slug = serializers.CharField(
+        read_only=True, help_text="The course's part of its URL; may be in Chinese."
+    )
 
     class Meta:
         model = CoursePage
@@ -82,7 +88,13 @@ class LessonViewOpen(APIView):
 
     permission_classes = [HasPerson]
 
-    @extend_schema(request=LessonViewOpenSerializer, responses={201: LessonViewOpenedSerializer})
+    @extend_schema(
+        request=LessonViewOpenSerializer,
+        responses={
+            201: LessonViewOpenedSerializer,
+            **error_responses(404, e404="No such lesson, or not enrolled in its course."),
+        },
+    )
     def post(self, request: PersonApiRequest) -> Response:
         data = LessonViewOpenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -133,7 +145,18 @@ class Heartbeat(APIView):
 
     throttle_classes = [HeartbeatThrottle]
 
-    @extend_schema(request=HeartbeatSerializer, responses=HeartbeatResultSerializer)
+    @extend_schema(
+        request=HeartbeatSerializer,
+        responses={
+            200: HeartbeatResultSerializer,
+            **error_responses(
+                400,
+                404,
+                e400="A field is missing or wrong, or the beat replays or skips a number.",
+                e404="No such lesson view of the signed-in person.",
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = HeartbeatSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -185,7 +208,12 @@ class MyCreditSummary(APIView):
 
     permission_classes = [HasPerson]
 
-    @extend_schema(responses=CreditSummarySerializer)
+    @extend_schema(
+        responses={
+            200: CreditSummarySerializer,
+            **error_responses(400, e400="year must be between 2000 and 2100."),
+        }
+    )
     def get(self, request: PersonApiRequest) -> Response:
         raw_year = request.query_params.get("year", "")
         # isascii: "²".isdigit() is true, and int() refuses it.

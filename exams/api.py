@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from exams import selectors, services
 from exams.models import Attempt
 from org.access import HasPerson, PersonApiRequest
+from org.api_errors import error_responses
 
 MAX_ANSWER_BYTES = 32 * 1024  # a short answer of 5,000 characters is well under this
 
@@ -79,7 +80,18 @@ class AttemptStart(APIView):
 
     permission_classes = [HasPerson]
 
-    @extend_schema(request=None, responses={201: AttemptDetailSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            201: AttemptDetailSerializer,
+            **error_responses(
+                404,
+                409,
+                e404="No such exam open to the signed-in person.",
+                e409="The exam cannot be started now: no attempts left, or not open yet.",
+            ),
+        },
+    )
     def post(self, request: PersonApiRequest, exam_id: int) -> Response:
         person = request.person
         exam = selectors.exams_open_to(person).filter(pk=exam_id).first()
@@ -98,7 +110,9 @@ class AttemptDetail(APIView):
 
     permission_classes = [HasPerson]
 
-    @extend_schema(responses=AttemptDetailSerializer)
+    @extend_schema(
+        responses={200: AttemptDetailSerializer, **error_responses(404, e404="No such attempt.")}
+    )
     def get(self, request: PersonApiRequest, public_id: str) -> Response:
         return Response(AttemptDetailSerializer(_attempt(request, public_id)).data)
 
@@ -115,7 +129,21 @@ class AnswerSaved(serializers.Serializer[Any]):
 class AnswerSave(APIView):
     """Save the answer to one question; each save replaces the previous one."""
 
-    @extend_schema(request=AnswerSerializer, responses=AnswerSaved)
+    @extend_schema(
+        request=AnswerSerializer,
+        responses={
+            200: AnswerSaved,
+            **error_responses(
+                400,
+                404,
+                409,
+                e400="The answer does not fit the question, the paper has no such question, "
+                "or the answer is too long.",
+                e404="No such attempt, or no personnel record for this account.",
+                e409="The attempt is closed: submitted, or past its deadline.",
+            ),
+        },
+    )
     def put(self, request: Request, public_id: str, position: int) -> Response:
         if len(request.body) > MAX_ANSWER_BYTES:
             return Response(
@@ -150,7 +178,10 @@ class AttemptSubmit(APIView):
 
     permission_classes = [HasPerson]
 
-    @extend_schema(request=None, responses=AttemptSerializer)
+    @extend_schema(
+        request=None,
+        responses={200: AttemptSerializer, **error_responses(404, e404="No such attempt.")},
+    )
     def post(self, request: PersonApiRequest, public_id: str) -> Response:
         attempt = services.attempt_submit(attempt=_attempt(request, public_id))
         return Response(AttemptSerializer(attempt).data)
@@ -161,7 +192,9 @@ class AttemptResult(APIView):
 
     permission_classes = [HasPerson]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT, **error_responses(404, e404="No such attempt.")}
+    )
     def get(self, request: PersonApiRequest, public_id: str) -> Response:
         attempt = _attempt(request, public_id)
         body: dict[str, Any] = dict(AttemptSerializer(attempt).data)

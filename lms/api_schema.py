@@ -7,6 +7,8 @@ schema cannot forget them when a view changes:
 - 401 when the view authenticates and a permission needs a user (token first, so DRF
   answers 401 with ``WWW-Authenticate: Token``);
 - 403 for unsafe methods of views that accept a browser session (the CSRF check);
+- 404 for views acting as the signed-in person (``org.access.HasPerson``: a login without
+  a personnel record);
 - 400 and 413 for operations that parse a request body (malformed JSON; a body over
   lms.parsers' API_MAX_BODY_BYTES, or a form over DATA_UPLOAD_MAX_MEMORY_SIZE);
 - 429 for throttled views.
@@ -22,6 +24,7 @@ from drf_spectacular import openapi
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 
+from org.access import HasPerson
 from org.api_errors import error_responses
 
 PUBLIC_PREFIX = "/api/v1/"
@@ -57,6 +60,8 @@ class AutoSchema(openapi.AutoSchema):
             isinstance(authenticator, SessionAuthentication) for authenticator in authenticators
         ):
             codes.append(403)
+        if any(isinstance(permission, HasPerson) for permission in permissions):
+            codes.append(404)
         if takes_body:
             codes.append(413)
         if self.view.get_throttles():

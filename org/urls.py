@@ -9,5 +9,5 @@ urlpatterns: list = []
 api_urlpatterns = [
     path("auth/tokens/", api.ApiTokens.as_view(), name="api-tokens"),
     path("auth/tokens/current/", api.CurrentApiTokenRevoke.as_view(), name="api-token-current"),
-    path("auth/tokens/<int:token_id>/", api.ApiTokenRevoke.as_view(), name="api-token"),
+    path("auth/tokens/<id:token_id>/", api.ApiTokenRevoke.as_view(), name="api-token"),
 ]
