@@ -9,8 +9,9 @@ schema cannot forget them when a view changes:
 - 403 for unsafe methods of views that accept a browser session (the CSRF check);
 - 404 for views acting as the signed-in person (``org.access.HasPerson``: a login without
   a personnel record);
-- 400 and 413 for operations that parse a request body (malformed JSON; a body over
-  lms.parsers' API_MAX_BODY_BYTES, or a form over DATA_UPLOAD_MAX_MEMORY_SIZE);
+- 400, 413 and 415 for operations that parse a request body (malformed JSON; a body over
+  lms.parsers' API_MAX_BODY_BYTES, or a form over DATA_UPLOAD_MAX_MEMORY_SIZE; a content
+  type no parser reads);
 - 429 for throttled views.
 
 tests/lms/test_api_contract.py provokes each of them against the real app.
@@ -63,7 +64,7 @@ class AutoSchema(openapi.AutoSchema):
         if any(isinstance(permission, HasPerson) for permission in permissions):
             codes.append(404)
         if takes_body:
-            codes.append(413)
+            codes += [413, 415]
         if self.view.get_throttles():
             codes.append(429)
         return codes

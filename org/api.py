@@ -93,13 +93,18 @@ class ApiTokens(APIView):
     def get_throttles(self) -> list[BaseThrottle]:
         return [TokenIssueThrottle()] if self._issuing() else super().get_throttles()
 
-    @extend_schema(responses=TokenSerializer(many=True))
+    @extend_schema(
+        description="The signed-in user's live tokens, newest first; never their keys.",
+        responses=TokenSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         tokens = ApiToken.objects.filter(user_id=_user_id(request)).live().order_by("-created_at")
         current_id = request.auth.pk if isinstance(request.auth, ApiToken) else None
         return Response(TokenSerializer(tokens, many=True, context={"current_id": current_id}).data)
 
     @extend_schema(
+        description="A new token for username and password: the key is in this answer only. "
+        "Failed attempts count towards the sign-in lockout.",
         request=TokenRequestSerializer,
         responses={
             201: TokenIssuedSerializer,

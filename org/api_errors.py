@@ -42,6 +42,7 @@ DESCRIPTIONS: dict[int, str] = {
     404: "Not found, or not visible to the signed-in user.",
     409: "Conflicts with the current state (for example an attempt that is already closed).",
     413: "The request body is larger than this operation accepts.",
+    415: "The body is neither JSON nor a form (send Content-Type: application/json).",
     429: "Too many requests: wait for the time in the Retry-After header.",
 }
 

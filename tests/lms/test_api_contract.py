@@ -79,6 +79,7 @@ class Contract:
         query: dict[str, str] | None = None,
         body: Any = None,
         raw: str | None = None,
+        media: str = "application/json",
         expect: int | None = None,
     ) -> Any:
         """Make the request, check the answer against the schema, and return it."""
@@ -86,7 +87,7 @@ class Contract:
         url = template.format(**(params or {}))
         send: Callable[..., Any] = getattr(client, method)
         if raw is not None:
-            response = send(url, raw, content_type="application/json")
+            response = send(url, raw, content_type=media)
         elif body is not None:
             response = send(url, body, format="json")
         else:
@@ -174,7 +175,7 @@ def test_every_operation_answers_only_what_its_schema_documents(contract, world)
     exam, lesson, certificate = world["exam"], world["lesson"], world["certificate"]
 
     # Errors every operation of a kind can give: no credentials, a browser session without
-    # its CSRF token, a body that is not JSON or too large.
+    # its CSRF token, a body that is not JSON, too large or of a type nothing reads.
     for method, path, operation in c.operations():
         params = {
             "public_id": uuid.uuid4(),
@@ -192,6 +193,8 @@ def test_every_operation_answers_only_what_its_schema_documents(contract, world)
             c.call(api, method, path, params=params, raw='{"lesson": ', expect=400)
         if "requestBody" in operation and "413" in responses:
             c.call(api, method, path, params=params, body=BIG_BODY, expect=413)
+        if "requestBody" in operation and "415" in responses:
+            c.call(api, method, path, params=params, raw="<a/>", media="text/xml", expect=415)
 
     # The catalogue, enrolments and credits.
     c.call(api, "get", "/api/v1/courses/", expect=200)
