@@ -29,6 +29,33 @@ HASHED_FIELDS = (
 )
 
 
+# The actions recorded today, with the names the trail's page shows (filters included).
+ACTIONS: dict[str, Any] = {
+    "auth.login": _("Signed in"),
+    "auth.login_failed": _("Sign-in failed"),
+    "auth.lockout": _("Locked out"),
+    "auth.logout": _("Signed out"),
+    "token.issue": _("API token issued"),
+    "token.revoke": _("API token revoked"),
+    "role.grant": _("Role granted"),
+    "role.revoke": _("Role revoked"),
+    "person.create": _("Person created"),
+    "person.move": _("Person moved"),
+    "person.deactivate": _("Person deactivated"),
+    "credit.offline": _("Offline credit hours entered"),
+    "certificate.revoke": _("Certificate revoked"),
+    "certificate.reissue": _("Certificate re-issued"),
+    "download.certificate": _("Certificate downloaded"),
+    "download.bulk_zip": _("Bulk ZIP downloaded"),
+    "export": _("Export"),
+    "admin.add": _("Added in the admin"),
+    "admin.change": _("Changed in the admin"),
+    "admin.delete": _("Deleted in the admin"),
+    "admin.wagtail": _("Wagtail admin"),
+    "audit.prune": _("Old records pruned"),
+}
+
+
 class AuditRecordImmutable(Exception):
     """An audit record was about to be changed or deleted through the ORM."""
 
@@ -93,6 +120,10 @@ class AuditRecord(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditRecordImmutable("Audit records cannot be deleted; they are pruned by age.")
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTIONS.get(self.action, self.action))
 
     def compute_hash(self) -> str:
         """SHA-256 over a canonical JSON of the hashed fields (``prev_hash`` included)."""

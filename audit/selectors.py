@@ -1,11 +1,57 @@
-"""Reads of the audit trail: verifying the chain."""
+"""Reads of the audit trail: browsing it, verifying the chain."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
 
 from audit.models import AuditRecord
-from audit.services import PRUNE_ACTION
+from audit.services import PRUNE_ACTION, normalised_address
+
+
+def audit_records(
+    *,
+    within: Q,
+    action: str = "",
+    actor: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    text: str = "",
+    subject_person_id: int | None = None,
+    subject_path: str = "",
+) -> QuerySet[AuditRecord]:
+    """Records inside ``within`` (the reader's scope: a Q on subject_path, from the caller's
+    access surface) narrowed by the filters, newest first. ``until`` is exclusive."""
+    records = AuditRecord.objects.filter(within)
+    if action:
+        records = records.filter(action=action)
+    if actor:
+        records = records.filter(actor_label__iexact=actor)
+    if since is not None:
+        records = records.filter(at__gte=since)
+    if until is not None:
+        records = records.filter(at__lt=until)
+    if subject_person_id is not None:
+        records = records.filter(subject_person_id=subject_person_id)
+    if subject_path:
+        records = records.filter(subject_path__startswith=subject_path)
+    if text:
+        match = (
+            Q(object_label__icontains=text)
+            | Q(note__icontains=text)
+            | Q(actor_label__icontains=text)
+            | Q(object_id=text)
+        )
+        # Only a real address is compared with the address column (PostgreSQL's inet
+        # refuses anything else).
+        address = normalised_address(text)
+        if address:
+            match |= Q(ip=address)
+        records = records.filter(match)
+    # By id: the chain's order, and the primary key's index serves a first page at once.
+    return records.order_by("-id")
 
 
 @dataclass(frozen=True)

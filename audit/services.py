@@ -100,7 +100,7 @@ def audit_record_fields(
         action=action,
         actor_user_id=actor_user_id,
         actor_label=_text(actor_label, 150),
-        ip=_address(ip),
+        ip=normalised_address(ip),
         object_type=_text(object_type, 100),
         object_id=_text(object_id, 64),
         object_label=_text(object_label, 255),
@@ -222,7 +222,7 @@ def _text(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def _address(value: str | None) -> str | None:
+def normalised_address(value: str | None) -> str | None:
     # Normalised the way PostgreSQL's inet prints it back ("2001:DB8::1" as "2001:db8::1"),
     # so the hash computed now matches the row read later.
     if not value:

@@ -47,6 +47,7 @@ urlpatterns += i18n_patterns(
     path("", include(courses_urls)),
     path("", include(exams_urls)),
     path("", include(certificates_urls)),
+    path("", include(org_urls)),
     # Wagtail serves every page not matched above; it must stay last.
     path("", include(wagtail_urls)),
     prefix_default_language=False,

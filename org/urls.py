@@ -1,9 +1,13 @@
 from django.urls import path
 
-from org import api
+from org import api, views
 
-# Pages of org (none yet); lms/urls.py mounts them in the language-prefixed patterns.
-urlpatterns: list = []
+app_name = "org"
+
+# Pages of org; lms/urls.py mounts them in the language-prefixed patterns.
+urlpatterns = [
+    path("audit/", views.audit_log, name="audit_log"),
+]
 
 # Mounted under /api/v1/ by lms/urls.py.
 api_urlpatterns = [

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from tests.lms.test_startup import ROOT, run
 
-APPS = ["lms", "org", "courses", "exams", "certificates", "dashboards"]
+APPS = ["lms", "audit", "org", "courses", "exams", "certificates", "dashboards"]
 CATALOGUE = Path("lms/locale/zh_Hans/LC_MESSAGES/django.po")
 
 
