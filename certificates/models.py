@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import PreviewableMixin
 
 from courses.models import CoursePage, TrainingPlan
+from org.files import private_storage
 from org.models import OrgUnit, Person
 
 
@@ -149,7 +150,10 @@ class Certificate(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    pdf = models.FileField(_("PDF"), upload_to="certificates/%Y/", blank=True)
+    # Private: never under MEDIA_ROOT, unguessable names, served by views (org/files.py).
+    pdf = models.FileField(
+        _("PDF"), upload_to="certificates/%Y/", storage=private_storage, blank=True
+    )
     failure = models.TextField(_("why it could not be issued"), blank=True)
     replaces = models.OneToOneField(
         "self",
@@ -278,7 +282,7 @@ class BulkJob(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
-    result = models.FileField(upload_to="certificate-zips/", blank=True)
+    result = models.FileField(upload_to="certificate-zips/", storage=private_storage, blank=True)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)

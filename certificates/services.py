@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import calendar
 import logging
+import re
 import secrets
 import tempfile
+import unicodedata
 import zipfile
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,7 +21,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet, Sum
 from django.urls import reverse
@@ -43,6 +44,7 @@ from certificates.models import (
 from courses import selectors as courses_selectors
 from courses import services as courses_services
 from courses.models import CoursePage, Enrolment, TrainingPlan
+from org.files import private_name, private_storage
 from org.models import OrgUnit, Person
 
 logger = logging.getLogger(__name__)
@@ -218,9 +220,9 @@ def certificate_render(*, certificate: Certificate) -> Certificate:
         return certificate
     if signing.signing_enabled():
         pdf = signing.sign_pdf(pdf)
-    name = default_storage.save(
-        f"certificates/{certificate.issued_on.year}/{certificate.serial}-{certificate.code}.pdf",
-        ContentFile(pdf),
+    # An unguessable name: serial and code are printed on the public verify page.
+    name = private_storage().save(
+        private_name(f"certificates/{certificate.issued_on.year}", ".pdf"), ContentFile(pdf)
     )
     with transaction.atomic():
         updated = Certificate.objects.filter(pk=certificate.pk, status="pending").update(
@@ -229,7 +231,7 @@ def certificate_render(*, certificate: Certificate) -> Certificate:
         if updated:
             _event(certificate, "issued")
     if not updated:
-        default_storage.delete(name)  # another run finished first; its file is the one
+        private_storage().delete(name)  # another run finished first; its file is the one
     certificate.refresh_from_db()
     return certificate
 
@@ -255,11 +257,17 @@ def certificate_revoke(*, certificate: Certificate, by: Person, reason: str) -> 
     if certificate.status not in (CertificateStatus.ISSUED, CertificateStatus.FAILED):
         raise CertificateRefused(_("Only a valid certificate can be revoked."))
     status_before = certificate.status
+    withdrawn = certificate.pdf.name
     certificate.status = CertificateStatus.REVOKED
     certificate.revoked_at = timezone.now()
     certificate.revoked_by = by
     certificate.revoke_reason = reason[:300]
-    certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revoke_reason"])
+    # The PDF is withdrawn: a revoked certificate verifies as revoked, and no copy of it is
+    # handed out any more (the file goes once the revocation is committed).
+    certificate.pdf = ""
+    certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revoke_reason", "pdf"])
+    if withdrawn:
+        transaction.on_commit(lambda: private_storage().delete(withdrawn))
     _event(certificate, "revoked", by, reason)
     audit_record(
         action="certificate.revoke",
@@ -475,21 +483,14 @@ def bulk_zip_build(*, job: BulkJob, visible: QuerySet[Person]) -> BulkJob:
             # PDFs are compressed already; storing them keeps the ZIP fast to build.
             for count, certificate in enumerate(certificates.iterator(chunk_size=500), 1):
                 with certificate.pdf.open("rb") as pdf:
-                    archive.writestr(
-                        f"{certificate.person.org_unit.name}/"
-                        f"{certificate.holder_name}-{certificate.person.employee_number}-"
-                        f"{certificate.serial}.pdf",
-                        pdf.read(),
-                    )
+                    archive.writestr(zip_entry_name(certificate), pdf.read())
                 if count % 100 == 0:
                     BulkJob.objects.filter(pk=job.pk).update(done=count)
                     if bulk_job_cancelled(job):
                         job.refresh_from_db()
                         return job  # the half-built ZIP goes with the temporary file
         buffer.seek(0)
-        name = job.result.storage.save(
-            job.result.field.generate_filename(job, f"certificates-{job.pk}.zip"), File(buffer)
-        )
+        name = job.result.storage.save(private_name("certificate-zips", ".zip"), File(buffer))
     finished = BulkJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
         result=name, done=len(ids), status=BulkJobStatus.DONE, finished_at=timezone.now()
     )
@@ -497,6 +498,44 @@ def bulk_zip_build(*, job: BulkJob, visible: QuerySet[Person]) -> BulkJob:
         job.result.storage.delete(name)
     job.refresh_from_db()
     return job
+
+
+def bulk_zip_downloaded(*, job: BulkJob) -> None:
+    """Record that the officer took the ZIP: a bulk download of personal data (audit)."""
+    unit = job.org_unit or (job.training_plan.org_unit if job.training_plan else None)
+    audit_record(
+        action="download.bulk_zip",
+        obj=job,
+        subject_path=unit.path if unit else "",
+        after={"certificates": job.done},
+    )
+
+
+def zip_entry_name(certificate: Certificate) -> str:
+    """``<unit>/<name>-<employee number>-<serial>.pdf``, each part made safe: whatever a
+    unit or a person is called, an entry never climbs out of the folder it is unpacked in
+    (no ``..``, no slashes, no drive letters, no control characters)."""
+    unit = _zip_part(certificate.person.org_unit.name)
+    stem = "-".join(
+        _zip_part(part)
+        for part in (
+            certificate.holder_name,
+            certificate.person.employee_number,
+            certificate.serial,
+        )
+    )
+    return f"{unit}/{stem}.pdf"
+
+
+def _zip_part(text: str) -> str:
+    cleaned = "".join(
+        "_" if char in '/\\:*?"<>|' or not char.isprintable() else char
+        for char in unicodedata.normalize("NFC", text)
+    )
+    # No ".." anywhere; leading dots would make a hidden file, trailing dots and spaces
+    # upset Windows.
+    cleaned = re.sub(r"\.{2,}", ".", cleaned).strip(" .")[:60].strip(" .")
+    return cleaned or "_"
 
 
 def bulk_zips_expire(*, now: datetime | None = None) -> int:

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -21,6 +21,7 @@ from certificates.models import BulkJobKind, CertificateStatus
 from certificates.tasks import bulk_job_start_task
 from courses.selectors import visible_training_plans
 from org.access import PersonRequest, hr_required, person_required
+from org.files import private_file_response
 from org.security import client_ip
 
 VERIFY_LIMIT = 30  # look-ups a minute from one address: plenty for people, little for scrapers
@@ -89,16 +90,14 @@ def my_certificates(request: PersonRequest) -> HttpResponse:
 
 @person_required
 @require_GET
-def certificate_download(request: PersonRequest, code: str) -> FileResponse:
-    """The PDF of one of the learner's own certificates; anybody else's is a 404."""
+def certificate_download(request: PersonRequest, code: str) -> HttpResponseBase:
+    """The PDF of one of the learner's own valid certificates; anybody else's, and a revoked
+    or replaced one, is a 404."""
     certificate = selectors.certificate_of(request.person, code)
-    if certificate is None or not certificate.pdf:
+    if certificate is None or certificate.status != CertificateStatus.ISSUED or not certificate.pdf:
         raise Http404
-    return FileResponse(
-        certificate.pdf.open("rb"),
-        as_attachment=True,
-        filename=f"{certificate.serial}.pdf",
-        content_type="application/pdf",
+    return private_file_response(
+        str(certificate.pdf.name), filename=f"{certificate.serial}.pdf", content_type="application/pdf"
     )
 
 
@@ -232,13 +231,17 @@ def _job_state(job: Any) -> dict[str, Any]:
 
 @hr_required
 @require_GET
-def hr_job_download(request: PersonRequest, job_id: int) -> FileResponse:
-    job = get_object_or_404(selectors.bulk_jobs_of(request.person), pk=job_id)
+def hr_job_download(request: PersonRequest, job_id: int) -> HttpResponseBase:
+    """One's own bulk ZIP (recorded in the audit trail: personal data of many people)."""
+    job = get_object_or_404(
+        selectors.bulk_jobs_of(request.person).select_related(
+            "org_unit", "training_plan__org_unit"
+        ),
+        pk=job_id,
+    )
     if not job.result:
         raise Http404
-    return FileResponse(
-        job.result.open("rb"),
-        as_attachment=True,
-        filename=f"certificates-{job.pk}.zip",
-        content_type="application/zip",
+    services.bulk_zip_downloaded(job=job)
+    return private_file_response(
+        str(job.result.name), filename=f"certificates-{job.pk}.zip", content_type="application/zip"
     )

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,12 +20,6 @@ from exams.models import Answer, Attempt, AttemptState, Exam
 from org.access import PersonRequest, StaffRequest, permission_required_or_404, person_required
 
 SESSION_KEY = "exams.question_import"
-
-
-def _upload_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "question-imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @permission_required_or_404("exams.add_question")
@@ -48,9 +39,9 @@ def question_import(request: StaffRequest) -> HttpResponse:
         content = upload.read(importing.MAX_BYTES + 1)
         parsed = importing.parse(filename, content)
         if parsed.ok:
-            token = secrets.token_hex(16)
+            # Kept privately until the trainer confirms (unconfirmed ones expire hourly).
             suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
-            (_upload_dir() / f"{token}{suffix}").write_bytes(content)
+            token = importing.upload_stash(content=content, suffix=suffix)
             request.session[SESSION_KEY] = {"token": token, "suffix": suffix, "name": filename}
     return render(
         request,
@@ -69,15 +60,13 @@ def _confirm(request: HttpRequest) -> HttpResponse:
     if not stored or stored.get("token") != request.POST.get("confirm"):
         messages.error(request, _("The checked file has expired; upload it again."))
         return redirect("exams_question_import")
-    path = _upload_dir() / f"{stored['token']}{stored['suffix']}"
     try:
-        parsed = importing.parse(stored["name"], path.read_bytes())
+        content = importing.upload_take(token=stored["token"], suffix=stored["suffix"])
+        parsed = importing.parse(stored["name"], content)
         created = importing.question_import(parsed)
-    except (OSError, ValidationError):
+    except (OSError, ValueError, ValidationError):
         messages.error(request, _("The file could not be imported; nothing was changed."))
         return redirect("exams_question_import")
-    finally:
-        path.unlink(missing_ok=True)
     messages.success(request, _("Imported %s questions.") % created)
     return redirect("questions:index")
 

@@ -313,12 +313,20 @@ MEDIA_ROOT = Path(config.raw("MEDIA_ROOT") or VAR_DIR / "media")
 # nothing serves PRIVATE_ROOT by URL; views that check the owner or the scope stream its
 # files (or hand them to the reverse proxy, PRIVATE_FILES_SERVER). docs/security.md.
 PRIVATE_ROOT = Path(config.raw("PRIVATE_ROOT") or VAR_DIR / "private")
+# Who sends a private file once a view has allowed it: "django" streams it (the embedded
+# default), "nginx" answers X-Accel-Redirect to PRIVATE_FILES_INTERNAL_URL (an `internal`
+# location aliased to PRIVATE_ROOT), "sendfile" answers X-Sendfile (Apache, lighttpd).
+PRIVATE_FILES_SERVER = config.choice(
+    "PRIVATE_FILES_SERVER", "django", ("django", "nginx", "sendfile")
+)
+PRIVATE_FILES_INTERNAL_URL = config.raw("PRIVATE_FILES_INTERNAL_URL", "/private-files/")
+if not PRIVATE_FILES_INTERNAL_URL.startswith("/") or not PRIVATE_FILES_INTERNAL_URL.endswith("/"):
+    raise config.ConfigError(
+        "PRIVATE_FILES_INTERNAL_URL must start and end with a slash, e.g. /private-files/."
+    )
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_ROOT, "base_url": None},
-    },
+    "private": {"BACKEND": "org.files.PrivateFileStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -98,6 +98,13 @@ def close_stray_database_sessions(django_db_setup: None, django_db_blocker: Any)
 
 
 @pytest.fixture(autouse=True)
+def private_files(settings: Any, tmp_path_factory: Any) -> Any:
+    """Private files (PDFs, ZIPs, uploads) of a test land in a folder of its own."""
+    settings.PRIVATE_ROOT = tmp_path_factory.mktemp("private")
+    return settings.PRIVATE_ROOT
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any) -> None:
     # PBKDF2's deliberate slowness is for attackers, not for a test suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

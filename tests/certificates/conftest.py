@@ -8,8 +8,13 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def media_root(settings: Any, tmp_path: Path) -> Path:
-    """Certificates (PDFs, ZIPs) of a test land in its own folder, not in var/media."""
+    """Certificates (PDFs, ZIPs) and images of a test land in its own folders, not in var/."""
     root = tmp_path / "media"
     root.mkdir()
     settings.MEDIA_ROOT = root
     return root
+
+
+@pytest.fixture
+def private_root(settings: Any, media_root: Path) -> Path:
+    return Path(settings.PRIVATE_ROOT)

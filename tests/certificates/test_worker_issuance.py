@@ -26,7 +26,9 @@ def _wait_for(condition, seconds: float) -> bool:
     return False
 
 
-def test_a_worker_killed_mid_render_still_ends_with_one_certificate(learner, queue, media_root):
+def test_a_worker_killed_mid_render_still_ends_with_one_certificate(
+    learner, queue, media_root, private_root
+):
     course = factories.course_create(title="信息安全年度培训", lessons=1)
     # Completing the course enqueues the issuing task on commit, for a worker to take.
     factories.course_complete(person=learner, course=course)
@@ -34,7 +36,12 @@ def test_a_worker_killed_mid_render_still_ends_with_one_certificate(learner, que
     doomed = start_worker(
         queue,
         app="tests.slow_render_worker",
-        env={**VISIBILITY, "MEDIA_ROOT": str(media_root), "SLOW_RENDER_SECONDS": "30"},
+        env={
+            **VISIBILITY,
+            "MEDIA_ROOT": str(media_root),
+            "PRIVATE_ROOT": str(private_root),
+            "SLOW_RENDER_SECONDS": "30",
+        },
         wait=False,  # it takes the waiting task at once, and then answers no ping
     )
     try:
@@ -45,7 +52,9 @@ def test_a_worker_killed_mid_render_still_ends_with_one_certificate(learner, que
     finally:
         stop_worker(doomed)
 
-    rescuer = start_worker(queue, env={**VISIBILITY, "MEDIA_ROOT": str(media_root)})
+    rescuer = start_worker(
+        queue, env={**VISIBILITY, "MEDIA_ROOT": str(media_root), "PRIVATE_ROOT": str(private_root)}
+    )
     try:
         issued = _wait_for(lambda: Certificate.objects.filter(status="issued").exists(), 60)
     finally:
