@@ -24,7 +24,9 @@ def test_facility_and_discrimination_tell_easy_hard_and_suspect_questions(tree):
             services.answer_save(attempt=attempt, position=position, response=option)
         services.attempt_submit(attempt=attempt)
 
-    statistics = {item.stem: item for item in selectors.item_statistics(Attempt.objects.filter(exam=exam))}
+    statistics = {
+        item.stem: item for item in selectors.item_statistics(Attempt.objects.filter(exam=exam))
+    }
 
     assert statistics["易"].facility == 1.0
     assert statistics["易"].discrimination == 0.0
