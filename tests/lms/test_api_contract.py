@@ -289,3 +289,35 @@ def test_every_operation_answers_only_what_its_schema_documents(contract, world)
         for method, path, operation in c.operations()
     }
     assert {operation: codes for operation, codes in missing.items() if codes} == {}
+
+
+def test_a_validation_error_names_every_field_by_its_path():
+    from rest_framework.exceptions import ValidationError
+
+    from org.api_errors import exception_handler
+
+    error = ValidationError(
+        {"answers": [{}, {"text": ["This field is required."]}], "non_field_errors": ["Bad."]}
+    )
+
+    response = exception_handler(error, {})
+
+    assert response is not None
+    assert response.status_code == 400
+    assert response.data == {
+        "detail": "answers.1.text: This field is required. Bad.",
+        "errors": {"answers.1.text": ["This field is required."], "non_field_errors": ["Bad."]},
+    }
+
+
+def test_a_body_over_djangos_own_limit_is_a_413_in_json(learner, settings):
+    # A form body: Django refuses it when DRF's form parser reads request.POST.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = APIClient(REMOTE_ADDR=own_address())
+
+    response = client.post(
+        "/api/v1/auth/tokens/", {"username": "learner", "password": "x" * 2000, "name": "n"}
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {"detail": "请求内容过大。"}
