@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
@@ -24,6 +24,17 @@ class OrgUnitAdmin(AuditedAdminMixin, TreeAdmin):
 
     def audit_subject(self, obj: OrgUnit) -> tuple[int | None, str]:
         return None, obj.path
+
+    def try_to_move_node(
+        self, as_child: bool, node: OrgUnit, pos: str, request: HttpRequest, target: OrgUnit
+    ) -> HttpResponse:
+        # treebeard's drag and drop moves the unit without save_model: recorded here.
+        old_path = node.path
+        response: HttpResponse = super().try_to_move_node(as_child, node, pos, request, target)
+        if response.status_code == 200:
+            moved = OrgUnit.objects.get(pk=node.pk)
+            self.audit_write(moved, "admin.change", {"path": old_path}, {"path": moved.path})
+        return response
 
 
 class RoleAssignmentInline(admin.TabularInline):

@@ -243,3 +243,23 @@ def test_wagtail_admin_log_entries_are_copied_into_the_trail(platform_admin):
     assert (record.actor_user_id, record.actor_label) == (platform_admin.user_id, "padmin")
     assert record.object_id == str(page.pk)
     assert record.object_label == page.get_admin_display_title()
+
+
+def test_a_unit_dragged_to_another_place_in_the_tree_admin_is_recorded(
+    client, tree, platform_admin
+):
+    old_path = tree.binjiang_hr_bureau.path
+    client.force_login(platform_admin.user)
+    response = client.post(
+        "/django-admin/org/orgunit/move/",
+        {"node_id": tree.binjiang_hr_bureau.pk, "sibling_id": tree.xihu.pk, "as_child": 1},
+    )
+    assert response.status_code == 200
+    tree.binjiang_hr_bureau.refresh_from_db()
+    assert tree.binjiang_hr_bureau.path.startswith(tree.xihu.path)
+    record = only("admin.change")
+    assert record.object_id == str(tree.binjiang_hr_bureau.pk)
+    assert (record.before, record.after) == (
+        {"path": old_path},
+        {"path": tree.binjiang_hr_bureau.path},
+    )
