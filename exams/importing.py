@@ -26,7 +26,7 @@ import re
 import secrets
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -311,8 +311,8 @@ def cell_problem(value: Any) -> str | None:
     if _FORMULA_START.match(value.strip()):
         return (
             _(
-                "starts with “%s”, as a formula does; formulas are not accepted (paste values, "
-                "or put a space or a full-width character first)."
+                "starts with “%s”, as a formula does: formulas are not accepted. Paste "
+                "values, or begin the text differently (a full-width ＝, ＋ or － is fine)."
             )
             % value.strip()[:1]
         )
@@ -431,7 +431,7 @@ def template_xlsx() -> bytes:
     return output.getvalue()
 
 
-def _csv_rows(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
+def _csv_rows(content: bytes) -> Generator[tuple[int, Sequence[Any]]]:
     reader = csv.reader(io.StringIO(_csv_text(content)))
     number = 0
     while True:
@@ -483,7 +483,7 @@ def _csv_text(content: bytes) -> str:
     )
 
 
-def _xlsx_rows(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
+def _xlsx_rows(content: bytes) -> Generator[tuple[int, Sequence[Any]]]:
     _xlsx_archive_check(content)
     from openpyxl import load_workbook
 

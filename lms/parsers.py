@@ -6,7 +6,8 @@ checked first, then a linear scan of its bytes that skips string contents counts
 nesting, and only a body that passes both reaches ``json.loads``. While decoding, numbers
 that no endpoint of ours can store are refused too: integers outside PostgreSQL's bigint,
 NaN, Infinity and floats that overflow to infinity (``1e999``); so are duplicate keys, which
-two JSON readers may resolve differently.
+two JSON readers may resolve differently, and text no database column can hold (NUL, lone
+surrogates).
 
 Written against djangorestframework 3.18: DRF reads ``request.body`` (bounded by Django's
 DATA_UPLOAD_MAX_MEMORY_SIZE) for every subclass of its JSONParser, so the body stays readable
@@ -89,13 +90,15 @@ def json_decode(content: bytes) -> Any:
     except UnicodeDecodeError:
         raise ParseError(_("The request body is not valid UTF-8 text.")) from None
     try:
-        return json.loads(
+        value = json.loads(
             text,
             parse_constant=_refuse_constant,
             parse_int=_integer,
             parse_float=_float,
             object_pairs_hook=_object,
         )
+        _check_strings(value)
+        return value
     except _Refused as refused:
         raise ParseError(str(refused)) from None
     except ValueError as error:  # JSONDecodeError, and int()'s digit limit
@@ -154,6 +157,27 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             )
         seen.add(key)
     return result  # not reached: the lengths differ only when a key repeats
+
+
+def _check_strings(value: Any) -> None:
+    """Refuse text no column can hold: NUL (PostgreSQL's text and jsonb refuse it, a 500)
+    and lone surrogates (``"\\ud800"``, which cannot be encoded as UTF-8 to store it)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _Refused(_("Text in the body may not contain the NUL character (\\u0000)."))
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _Refused(
+                _("Text in the body has a lone surrogate escape (\\ud800 to \\udfff).")
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(key)
+            _check_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_strings(item)
 
 
 def _shortened(text: str, limit: int = 40) -> str:
