@@ -18,6 +18,7 @@ from org.access import PersonRequest, hr_required
 
 AUDIT_PAGE = 50
 BIGGEST_ID = 2**63 - 1
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class DateInput(forms.DateInput):
@@ -46,6 +47,11 @@ class AuditFilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
+        # Year 1 or 9999 would overflow when the day's start is turned into UTC.
+        for name, day in (("since", since), ("until", until)):
+            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                self.add_error(name, _("Choose a date between 2000 and 2100."))
+                return data
         if since and until and since > until:
             raise forms.ValidationError(_("The start date is after the end date."))
         return data

@@ -84,6 +84,10 @@ def test_bad_filters_are_a_400_with_a_message(client, platform_admin):
     assert client.get(URL, {"person": "1180591620717411303424"}).status_code == 400
     assert client.get(URL, {"q": "1.2.3.4"}).status_code == 200
     assert client.get(URL, {"q": "x" * 101}).status_code == 400
+    for day in ("0001-01-01", "9999-12-31"):
+        response = client.get(URL, {"since": day, "until": day})
+        assert response.status_code == 400
+        assert "请选择 2000 年至 2100 年之间的日期" in response.content.decode()
 
 
 def test_the_page_costs_the_same_queries_whatever_its_length(
