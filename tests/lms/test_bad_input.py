@@ -567,3 +567,54 @@ def test_an_upload_without_a_file_is_refused(trainer):
     response = trainer.post("/admin/exams/import/", {})
     assert response.status_code in (302, 400)
     assert not Question.objects.exists()
+
+
+# --- The parser itself --------------------------------------------------------------------
+
+
+def test_nesting_is_counted_without_the_brackets_inside_strings():
+    from lms.parsers import nesting_depth
+
+    assert nesting_depth(b'[1, "[[[[", {"a": "{{{"}]', limit=20) == 2
+    assert nesting_depth(b'["\\"[[[[", [[]]]', limit=20) == 3  # an escaped quote
+    assert nesting_depth(b'["\\\\", [[]]]', limit=20) == 3  # an escaped backslash
+    assert nesting_depth(b'[[["unterminated [[[[[[', limit=2) == 3  # stops past the limit
+    assert nesting_depth(b"]]]][[", limit=20) == 2  # unbalanced: left for the decoder
+
+
+def test_twenty_levels_are_accepted_and_twenty_one_refused(world):
+    path = f"/api/v1/attempts/{world.attempt}/answers/1/"
+    twenty = b'{"response": ' + b"[" * 19 + b'"c"' + b"]" * 19 + b"}"
+    deeper = b'{"response": ' + b"[" * 20 + b'"c"' + b"]" * 20 + b"}"
+
+    accepted = world.api.put(path, data=twenty, content_type="application/json")
+    refused = world.api.put(path, data=deeper, content_type="application/json")
+
+    # Twenty levels reach the answer's own validation (a single choice is one letter).
+    assert accepted.status_code == 400 and "20" not in accepted.json()["detail"]
+    assert refused.status_code == 400 and "20" in refused.json()["detail"]
+
+
+def test_with_a_larger_body_limit_the_deep_heartbeat_is_still_refused_by_its_depth(world, settings):
+    settings.API_MAX_BODY_BYTES = 2 * 1024 * 1024
+    before = stored()
+
+    response = send(world, "post", "/api/v1/heartbeats/", Body(DEEP + b"]" * 100_000))
+
+    assert response.status_code == 400
+    assert "20" in response.json()["detail"]
+    assert stored() == before
+
+
+def test_the_scan_is_linear_in_the_body(settings):
+    import time
+
+    from lms.parsers import json_decode
+
+    settings.API_MAX_BODY_BYTES = 4 * 1024 * 1024
+    body = json.dumps([{"text": "[{" * 50, "n": [1, 2, [3]]}] * 20_000).encode()
+    assert len(body) > 2 * 1024 * 1024
+
+    started = time.perf_counter()
+    assert len(json_decode(body)) == 20_000
+    assert time.perf_counter() - started < 2
