@@ -112,7 +112,8 @@ class StrictJSONParser(parsers.JSONParser):
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         encoding = str((parser_context or {}).get("encoding") or "utf-8")
-        if encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        # ASCII is a subset of UTF-8: some clients label plain bodies so.
+        if encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "ascii", "us-ascii"):
             raise ParseError(
                 _("JSON bodies must be UTF-8 (RFC 8259), not %(charset)s.")
                 % {"charset": encoding[:40]}
