@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     # django.contrib.admin, with a site that is a 404 to everybody but administrators.
     "org.admin_apps.PortalAdminConfig",
     "django.contrib.auth",
@@ -92,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "lms.input_guard.NulCharacterGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above XFrameOptionsMiddleware, so that it sees the X-Frame-Options a view chose.
+    "lms.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,6 +103,8 @@ MIDDLEWARE = [
     # Lets audit_record find the request's user and client address (audit/middleware.py).
     "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "lms.middleware.AbsoluteSessionLifetimeMiddleware",
+    "lms.middleware.PrivateCacheControlMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during login into its response.
@@ -240,7 +245,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},  # ASVS 2.1.1
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -252,6 +257,9 @@ LOGOUT_REDIRECT_URL = "login"
 # Idle timeout: every request renews the session, so it ends after this many idle minutes.
 SESSION_COOKIE_AGE = config.integer("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Absolute lifetime: however active, a session ends this many hours after its sign-in
+# (lms.middleware.AbsoluteSessionLifetimeMiddleware), and the sign-in page says why.
+SESSION_ABSOLUTE_HOURS = config.integer("SESSION_ABSOLUTE_HOURS", 12, minimum=1, maximum=720)
 # Sessions are read from the cache (Redis in production) and written through to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -260,11 +268,17 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 AXES_FAILURE_LIMIT = config.integer("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=config.integer("LOGIN_LOCKOUT_MINUTES", 30, minimum=1))
-# Username and client address are locked independently: guessing one account from many
-# addresses and many accounts from one address are both stopped.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Each entry is counted on its own and any one reaching the limit locks (axes.helpers.
+# get_client_parameters, AxesDatabaseHandler.get_failures): the address alone, so one
+# address guessing many accounts (password spraying) is locked for every account; and the
+# account together with the address, so guessing one account locks the guesser's address
+# for that account only, and its owner still signs in from anywhere else. Username alone is
+# deliberately absent: it let anybody lock anybody out (a denial of service).
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
+# Off: axes would delete the address's failures against every account on one success.
+# lms.receivers clears only the signed-in account's failures from that address.
+AXES_RESET_ON_SUCCESS = False
 AXES_CLIENT_IP_CALLABLE = "org.security.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 # The security log must say which account and which address were locked out; passwords
@@ -276,6 +290,26 @@ TRUSTED_PROXY_COUNT = config.integer("TRUSTED_PROXY_COUNT", 0, maximum=5)
 AUDIT_RETENTION_DAYS = config.integer("AUDIT_RETENTION_DAYS", 180, minimum=180)
 # API tokens (POST /api/v1/auth/tokens/) stop working this many days after they are issued.
 API_TOKEN_DAYS = config.integer("API_TOKEN_DAYS", 30, minimum=1, maximum=366)
+
+# --- Content-Security-Policy (django-csp) -------------------------------------------
+# Strict for every page; lms.middleware.ContentSecurityPolicyMiddleware sets frame-ancestors
+# from X-Frame-Options ('none', or 'self' for Wagtail's previews) and adds the Wagtail admin's
+# exceptions. tests/lms/test_browser_csp.py opens the portal, the admin and Swagger UI under it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        # data: for the SVG icons inside Wagtail's and Swagger UI's stylesheets, blob: for
+        # images an editor picks before uploading (Wagtail's image chooser preview).
+        "img-src": ["'self'", "data:", "blob:"],
+        # Lesson videos may be embeds from approved platforms (courses.blocks.VideoBlock):
+        # their origins, and only theirs, may be framed.
+        "frame-src": ["'self'", *config.word_list("CSP_FRAME_ORIGINS", [])],
+    },
+}
 
 # --- Security (production) ---------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

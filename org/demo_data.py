@@ -280,7 +280,7 @@ class DemoAccount:
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount(
         username="learner",
-        password="Xuexi@2026",
+        password="Xuexi@2026zj",
         real_name="张晓明",
         employee_number="ZJ3301060001",
         unit_code="330106-d03-u02",  # 西湖区数据资源管理局 > 信息化科
@@ -289,7 +289,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     ),
     DemoAccount(
         username="trainer",
-        password="Peixun@2026",
+        password="Peixun@2026zj",
         real_name="李文静",
         employee_number="ZJ3300000001",
         unit_code="330000-d07-u02",  # 浙江省人力资源和社会保障厅 > 干部教育培训处
@@ -299,7 +299,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     ),
     DemoAccount(
         username="hr",
-        password="Renshi@2026",
+        password="Renshi@2026zj",
         real_name="王建国",
         employee_number="ZJ3301000001",
         unit_code="330100-d02-u02",  # 杭州市人力资源和社会保障局 > 人事教育处
@@ -310,7 +310,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     ),
     DemoAccount(
         username="admin",
-        password="Guanli@2026",
+        password="Guanli@2026zj",
         real_name="陈志远",
         employee_number="ZJ3300000002",
         unit_code="330000-d12-u03",  # 浙江省数据局 > 信息中心

@@ -43,7 +43,7 @@ def test_the_demo_learner_signs_in_and_sees_the_chinese_home_page(
     page.get_by_role("link", name="登录").first.click()
 
     page.get_by_label("用户名").fill("learner")
-    page.get_by_label("密码").fill("Xuexi@2026")
+    page.get_by_label("密码").fill("Xuexi@2026zj")
     page.get_by_role("button", name="登录").click()
 
     page.wait_for_url(live_server.url + "/")

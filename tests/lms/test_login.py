@@ -1,11 +1,15 @@
-"""Signing in, the learner's home page, lockout after brute force, and the idle timeout."""
+"""Signing in, the learner's home page, lockout by address and by account at that address,
+its unlock, and the idle timeout."""
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 
 import pytest
+from django.core.management import call_command
+from django.test import Client
 
 from org import services
 from tests import factories
@@ -76,14 +80,16 @@ def test_the_home_page_greets_visitors_with_a_sign_in_link(client, db):
     assert "公务员网络学院" in page
 
 
-def test_brute_force_locks_the_account_and_logs_it(client, learner, caplog, settings):
+def test_guessing_one_password_locks_the_guessing_address_out_of_that_account_and_logs_it(
+    client, learner, caplog, settings
+):
     settings.AXES_FAILURE_LIMIT = 3
     caplog.set_level(logging.WARNING, logger="axes")
 
     for _ in range(3):
         sign_in(client, "learner", "wrong-password", REMOTE_ADDR="10.1.1.1")
-    # Even the right password from another address is refused while the account is locked.
-    response = sign_in(client, "learner", REMOTE_ADDR="10.2.2.2")
+    # Now even the right password is refused from that address...
+    response = sign_in(client, "learner", REMOTE_ADDR="10.1.1.1")
 
     assert response.status_code == 429
     assert "登录已暂时锁定" in response.content.decode()
@@ -93,6 +99,22 @@ def test_brute_force_locks_the_account_and_logs_it(client, learner, caplog, sett
     assert 'username: "learner"' in lockouts[0]
     assert 'ip_address: "10.1.1.1"' in lockouts[0]
     assert "wrong-password" not in caplog.text
+
+
+def test_the_real_user_still_signs_in_from_another_address_while_an_attacker_is_locked(
+    client, learner, settings
+):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(5):
+        sign_in(client, "learner", "wrong-password", REMOTE_ADDR="10.1.1.1")
+
+    response = sign_in(client, "learner", REMOTE_ADDR="10.2.2.2")
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(learner.user.pk)
+    # ...and signing in there did not unlock the attacker's address.
+    client.logout()
+    assert sign_in(client, "learner", REMOTE_ADDR="10.1.1.1").status_code == 429
 
 
 def test_brute_force_from_one_address_locks_that_address_for_every_account(
@@ -106,6 +128,76 @@ def test_brute_force_from_one_address_locks_that_address_for_every_account(
 
     assert sign_in(client, "colleague", REMOTE_ADDR="10.3.3.3").status_code == 429
     assert sign_in(client, "colleague", REMOTE_ADDR="10.4.4.4").status_code == 302
+
+
+def test_signing_in_with_one_valid_account_does_not_wipe_an_address_spraying_others(
+    client, tree, learner, settings
+):
+    settings.AXES_FAILURE_LIMIT = 3
+    for username in ("guess1", "guess2"):
+        sign_in(client, username, "wrong-password", REMOTE_ADDR="10.5.5.5")
+    # The sprayer holds one account of their own and signs in with it between guesses.
+    assert sign_in(client, "learner", REMOTE_ADDR="10.5.5.5").status_code == 302
+    client.logout()
+    sign_in(client, "guess3", "wrong-password", REMOTE_ADDR="10.5.5.5")
+
+    assert sign_in(client, "learner", REMOTE_ADDR="10.5.5.5").status_code == 429
+
+
+def test_a_successful_sign_in_forgets_that_accounts_earlier_typos_from_that_address(
+    client, learner, settings
+):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(2):
+        sign_in(client, "learner", "wrong-password", REMOTE_ADDR="10.6.6.6")
+    assert sign_in(client, "learner", REMOTE_ADDR="10.6.6.6").status_code == 302
+    client.logout()
+
+    # Two more typos later do not add up with the two before the successful sign-in.
+    for _ in range(2):
+        sign_in(client, "learner", "wrong-password", REMOTE_ADDR="10.6.6.6")
+    assert sign_in(client, "learner", REMOTE_ADDR="10.6.6.6").status_code == 302
+
+
+def test_an_administrator_unlocks_a_locked_address_in_the_django_admin(
+    client, learner, platform_admin, settings
+):
+    from axes.models import AccessAttempt
+
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        sign_in(client, "learner", "wrong-password", REMOTE_ADDR="10.7.7.7")
+    assert sign_in(client, "learner", REMOTE_ADDR="10.7.7.7").status_code == 429
+    attempt = AccessAttempt.objects.get(username="learner", ip_address="10.7.7.7")
+
+    admin = Client()
+    admin.force_login(platform_admin.user)
+    listing = admin.get("/django-admin/axes/accessattempt/")
+    assert listing.status_code == 200
+    assert "10.7.7.7" in listing.content.decode()
+    response = admin.post(
+        "/django-admin/axes/accessattempt/",
+        {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+
+    assert not AccessAttempt.objects.exists()
+    assert sign_in(client, "learner", REMOTE_ADDR="10.7.7.7").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("command", "argument"),
+    [("axes_reset_username", "learner"), ("axes_reset_ip", "10.8.8.8")],
+)
+def test_the_unlock_commands_lift_a_lockout(client, learner, settings, command, argument):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        sign_in(client, "learner", "wrong-password", REMOTE_ADDR="10.8.8.8")
+    assert sign_in(client, "learner", REMOTE_ADDR="10.8.8.8").status_code == 429
+
+    call_command(command, argument, stdout=io.StringIO())
+
+    assert sign_in(client, "learner", REMOTE_ADDR="10.8.8.8").status_code == 302
 
 
 def test_the_session_ends_after_the_idle_timeout(client, learner, settings):
