@@ -182,6 +182,11 @@ def assert_refused(response: Any, statuses: tuple[int, ...]) -> None:
         assert body.strip(), "an empty error page"
 
 
+def nul_or(url: str, statuses: tuple[int, ...]) -> tuple[int, ...]:
+    """A NUL anywhere in the URL is a 400 before any view runs (lms/input_guard.py)."""
+    return (400, *statuses) if "%00" in url else statuses
+
+
 def send(world: World, method: str, path: str, body: Body) -> Any:
     content = body.content(world) if callable(body.content) else body.content
     return getattr(world.api, method)(path, data=content, content_type=body.content_type)
@@ -314,7 +319,7 @@ def test_answers_to_positions_or_attempts_that_cannot_exist_are_refused(world, p
 def test_exams_and_attempts_that_cannot_exist_are_404(world, method, path):
     before = stored()
     response = getattr(world.api, method)(path)
-    assert_refused(response, (404,))
+    assert_refused(response, nul_or(path, (404,)))
     assert stored() == before
 
 
@@ -391,7 +396,7 @@ def anonymous(db: None) -> Client:
 @pytest.mark.parametrize("code", ODD_CODES)
 def test_odd_codes_are_a_404_from_the_verify_api(anonymous, code):
     response = anonymous.get(f"/api/v1/certificates/verify/{code}/")
-    assert_refused(response, (404,))
+    assert_refused(response, nul_or(code, (404,)))
 
 
 @pytest.mark.parametrize(
