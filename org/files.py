@@ -31,7 +31,7 @@ class PrivateFileStorage(FileSystemStorage):
 
     @cached_property
     def base_location(self) -> str:
-        return str(self._value_or_setting(self._location, settings.PRIVATE_ROOT))
+        return str(self._value_or_setting(getattr(self, "_location", None), settings.PRIVATE_ROOT))
 
     def _clear_cached_properties(self, setting: Any, **kwargs: Any) -> None:
         super()._clear_cached_properties(setting, **kwargs)
