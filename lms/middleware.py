@@ -49,8 +49,8 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp with frame-ancestors from X-Frame-Options and the admin's exceptions.
 
     Listed above XFrameOptionsMiddleware, so the response it sees already carries the
-    X-Frame-Options header: DENY everywhere except the views that chose SAMEORIGIN
-    (Wagtail's previews, framed by the editor), which get ``frame-ancestors 'self'``.
+    X-Frame-Options header: DENY everywhere except the views that chose SAMEORIGIN, which
+    get ``frame-ancestors 'self'``, as do Wagtail's previews (framed by the editor).
     """
 
     def get_policy_parts(
@@ -62,9 +62,13 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             for directive, sources in WAGTAIL_ADMIN_ADDITIONS.items():
                 update[directive] = [*update.get(directive, []), *sources]
         framing = response.get("X-Frame-Options", "").upper()
+        # Wagtail renders a preview by running a made-up request (is_dummy) through the whole
+        # middleware chain inside its preview view, which says SAMEORIGIN only afterwards; the
+        # policy written on that inner pass is the one the browser gets.
+        framed_preview = getattr(request, "is_dummy", False)
         parts.replace = {
             **(parts.replace or {}),
-            "frame-ancestors": [SELF] if framing == "SAMEORIGIN" else [NONE],
+            "frame-ancestors": [SELF] if framing == "SAMEORIGIN" or framed_preview else [NONE],
         }
         parts.update = update or None
         return parts
