@@ -97,7 +97,9 @@ def certificate_download(request: PersonRequest, code: str) -> HttpResponseBase:
     if certificate is None or certificate.status != CertificateStatus.ISSUED or not certificate.pdf:
         raise Http404
     return private_file_response(
-        str(certificate.pdf.name), filename=f"{certificate.serial}.pdf", content_type="application/pdf"
+        str(certificate.pdf.name),
+        filename=f"{certificate.serial}.pdf",
+        content_type="application/pdf",
     )
 
 
