@@ -16,7 +16,6 @@ from lms import authentication
 from org import services
 from org.models import ApiToken
 
-
 # The owner's list of tokens: any endpoint that needs a signed-in user would do.
 TOKENS = "/api/v1/auth/tokens/"
 
