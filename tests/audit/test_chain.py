@@ -188,7 +188,7 @@ def test_postgresql_lets_the_pruning_setting_delete_only_old_records(monkeypatch
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_appends_from_many_threads_keep_one_unbroken_chain():
     threads_count, each = 8, 15
     barrier = threading.Barrier(threads_count)
