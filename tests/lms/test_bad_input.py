@@ -36,6 +36,8 @@ from org.models import ApiToken
 from tests import factories
 
 BIG = 1180591620717411303424  # 2**70: past every integer column and C long
+# Fixed, not random: xdist workers must collect the same test ids.
+UNKNOWN_ATTEMPT = "3f0c1f5e-9d7a-4c8e-b1a2-6d5e4f3a2b1c"
 DEEP = b"[" * 100_000  # the tester's heartbeat body (100 KB)
 DEEP_SMALL = b"[" * 10_000 + b"]" * 10_000  # the tester's answer body (20 KB)
 DEEP_OBJECTS = b'{"a":' * 5_000 + b"1" + b"}" * 5_000
@@ -235,7 +237,7 @@ def heartbeat(status: tuple[int, ...] = (400,), **changes: Any) -> Body:
 
 HEARTBEATS = {
     "a view that is not a UUID": heartbeat(view="<script>alert(1)</script>"),
-    "someone else's view": heartbeat(view=str(uuid.uuid4()), status=(404,)),
+    "someone else's view": heartbeat(view=UNKNOWN_ATTEMPT, status=(404,)),
     "a sequence past bigint": heartbeat(seq=BIG),
     "a negative sequence": heartbeat(seq=-1),
     "a sequence as words": heartbeat(seq="一"),
@@ -283,7 +285,7 @@ def test_bad_answers_are_refused_and_save_nothing(world, body):
         "/api/v1/attempts/{attempt}/answers/99/",
         "/api/v1/attempts/{attempt}/answers/一/",
         "/api/v1/attempts/{attempt}/answers/1.5/",
-        f"/api/v1/attempts/{uuid.uuid4()}/answers/1/",
+        f"/api/v1/attempts/{UNKNOWN_ATTEMPT}/answers/1/",
         "/api/v1/attempts/not-a-uuid/answers/1/",
         "/api/v1/attempts/%2e%2e/answers/1/",
     ],
@@ -307,11 +309,11 @@ def test_answers_to_positions_or_attempts_that_cannot_exist_are_refused(world, p
         ("post", "/api/v1/exams/-1/attempts/"),
         ("post", "/api/v1/exams/一/attempts/"),
         ("post", f"/api/v1/exams/{'9' * 10_000}/attempts/"),
-        ("post", f"/api/v1/attempts/{uuid.uuid4()}/submit/"),
+        ("post", f"/api/v1/attempts/{UNKNOWN_ATTEMPT}/submit/"),
         ("post", "/api/v1/attempts/not-a-uuid/submit/"),
-        ("get", f"/api/v1/attempts/{uuid.uuid4()}/"),
+        ("get", f"/api/v1/attempts/{UNKNOWN_ATTEMPT}/"),
         ("get", f"/api/v1/attempts/{'f' * 10_000}/"),
-        ("get", f"/api/v1/attempts/{uuid.uuid4()}/result/"),
+        ("get", f"/api/v1/attempts/{UNKNOWN_ATTEMPT}/result/"),
         ("get", "/api/v1/attempts/%00/result/"),
     ],
 )
