@@ -58,6 +58,7 @@ def test_the_owner_downloads_the_pdf_and_nobody_else_does(client, tree, course):
     assert "no-store" in response["Cache-Control"]
     assert response["Content-Disposition"].startswith("attachment;")
     assert certificate.serial in response["Content-Disposition"]
+    response.close()
 
 
 def test_a_revoked_certificate_is_withdrawn(
@@ -134,6 +135,7 @@ def test_a_zip_is_downloaded_only_by_its_officer_and_the_download_is_audited(
 
     client.force_login(xihu_hr.user)
     response = client.get(url)
+    response.close()  # the streamed file
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     record = AuditRecord.objects.get(action="download.bulk_zip")
     assert record.actor_user_id == xihu_hr.user.pk
