@@ -237,6 +237,7 @@ class LessonPage(Page):
         context = super().get_context(request, *args, **kwargs)
         enrolment = getattr(request, "course_enrolment", None)
         context.update(selectors.lesson_detail(self, user=request.user, enrolment=enrolment))
+        context["checkpoint_result"] = getattr(request, "checkpoint_result", None)
         return context
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:

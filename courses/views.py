@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,28 +51,81 @@ def lesson_serve(
         return _checkpoint_post(request, lesson, enrolment)
     # Handed to LessonPage.get_context, which would otherwise look it up a second time.
     request.course_enrolment = enrolment  # type: ignore[attr-defined]
+    request.checkpoint_result = checkpoint_result(request, lesson)  # type: ignore[attr-defined]
     return serve(request)
 
 
+CHECKPOINT_RESULT = "courses_checkpoint_result"  # session key: the answer just checked
+
+
 def _checkpoint_post(request: HttpRequest, lesson: LessonPage, enrolment: Any) -> HttpResponse:
-    block_id = request.POST.get("checkpoint", "")
-    try:
-        option = int(request.POST.get("option", ""))
-    except ValueError:
-        messages.error(request, _("Choose one of the options."))
-        return HttpResponseRedirect(f"{lesson.url}#checkpoint-{block_id}")
+    """Check an answer; the result is shown inside the checkpoint, the choice kept.
+
+    With JavaScript the page asks for JSON and shows it in place; without, the answer is
+    kept in the session for the next page and the browser goes back to the question.
+    """
+    block_id = request.POST.get("checkpoint", "")[:64]
+    raw_option = request.POST.get("option", "")
+    option = int(raw_option) if raw_option.isascii() and raw_option.isdigit() else 0
+    result = _checkpoint_check(enrolment=enrolment, lesson=lesson, block_id=block_id, option=option)
+    if _wants_json(request):
+        return JsonResponse(result, status=200 if result["outcome"] != "refused" else 400)
+    request.session[CHECKPOINT_RESULT] = {**result, "lesson": lesson.pk}
+    return HttpResponseRedirect(f"{lesson.url}#checkpoint-{block_id}")
+
+
+def _checkpoint_check(
+    *, enrolment: Any, lesson: LessonPage, block_id: str, option: int
+) -> dict[str, Any]:
+    """The outcome of one answer, in the words the learner reads next to the question."""
+    checkpoint = lesson.checkpoints().get(block_id)
+    if checkpoint is None or not 1 <= option <= len(checkpoint["options"]):
+        message = (
+            _("Choose one of the options.")
+            if checkpoint is not None
+            else _("This lesson has no such question.")
+        )
+        return {"block": block_id, "option": option, "outcome": "refused", "message": message}
     try:
         correct = services.checkpoint_answer(
             enrolment=enrolment, lesson=lesson, block_id=block_id, option=option
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        if correct:
-            messages.success(request, _("Correct."))
-        else:
-            messages.error(request, _("Not quite. Read the section again and try once more."))
-    return HttpResponseRedirect(f"{lesson.url}#checkpoint-{block_id}")
+        return {
+            "block": block_id,
+            "option": option,
+            "outcome": "refused",
+            "message": " ".join(error.messages),
+        }
+    if not correct:
+        return {
+            "block": block_id,
+            "option": option,
+            "outcome": "wrong",
+            "message": _("Not quite. Read the section again and try once more."),
+        }
+    state = selectors.lesson_state(enrolment=enrolment, lesson=lesson)
+    return {
+        "block": block_id,
+        "option": option,
+        "outcome": "correct",
+        "message": _("Correct."),
+        "explanation": checkpoint.get("explanation") or "",
+        "lesson_completed": state.completed_at is not None,
+    }
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def checkpoint_result(request: HttpRequest, lesson: LessonPage) -> dict[str, Any] | None:
+    """The answer checked just before this page (no-JavaScript path), read once."""
+    session = getattr(request, "session", None)
+    if session is None or CHECKPOINT_RESULT not in session:
+        return None
+    result: dict[str, Any] = session.pop(CHECKPOINT_RESULT)
+    return result if result.get("lesson") == lesson.pk else None
 
 
 @person_required

@@ -58,9 +58,12 @@
       });
       message = videosDone ? text("textCheckpoints") : text("textVideo");
     } else {
+      // The same figures as the bar (and as the server's first rendering of the page).
       message = text("textCounting", {
-        done: Math.floor(result.engaged_seconds / 60),
-        required: Math.round(required / 60),
+        minutes: Math.floor(result.engaged_seconds / 60),
+        seconds: result.engaged_seconds % 60,
+        required: Math.ceil(required / 60),
+        percent: percent,
       });
     }
     line.textContent = message;
