@@ -8,7 +8,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Substr
 from django.http import HttpRequest
 from django.utils import timezone
@@ -28,8 +40,8 @@ from courses.models import (
     TrainingPlan,
 )
 from org.access import access
-from org.models import OrgUnit, Person
-from org.selectors import Scope
+from org.models import OrgUnit, Person, Rank
+from org.selectors import Scope, org_unit_labels
 
 # --- catalogue and course pages -------------------------------------------------------
 
@@ -407,23 +419,44 @@ def training_plans_covering(person: Person) -> list[TrainingPlan]:
 
 
 def visible_training_plans(scope: Scope) -> QuerySet[TrainingPlan]:
-    """Plans for units in scope (HR officers: their subtrees; admins: all)."""
-    plans = (
-        TrainingPlan.objects.select_related("org_unit")
-        .annotate(
-            enrolment_count=Count("enrolments", distinct=True),
-            course_count=Count("courses", distinct=True),
-        )
-        .order_by("-credit_year", "name")
+    """Plans an officer answers for: assigned to a unit in scope, or higher up to a unit
+    above a scope root (a provincial plan covers a city's people too). Admins: all.
+
+    The counts are of the officer's own people only; a plan assigned above is watched
+    here, never edited (``plan.owned`` is False for it).
+    """
+    in_scope = scope.path_q("org_unit__path")
+    above: Q = Q(pk__in=[])
+    if scope.roots:
+        ancestors = {
+            root.path[:end]
+            for root in scope.roots
+            for end in range(root.steplen, len(root.path), root.steplen)
+        }
+        above = Q(org_unit__path__in=sorted(ancestors))
+    plans = TrainingPlan.objects.select_related("org_unit").annotate(
+        enrolment_count=Count(
+            "enrolments",
+            filter=scope.path_q("enrolments__person__org_unit__path"),
+            distinct=True,
+        ),
+        course_count=Count("courses", distinct=True),
+        # The whole tree owns everything (and an empty Q cannot be a When condition).
+        owned=Value(True)
+        if scope.everything
+        else Case(When(in_scope, then=Value(True)), default=Value(False)),
     )
-    return scope.narrow(plans, via="org_unit")
+    if scope.roots is None:
+        return plans.order_by("-credit_year", "name")
+    return plans.filter(in_scope | above).order_by("-credit_year", "name")
 
 
-def training_plan_status(plan: TrainingPlan) -> dict[str, Any]:
-    """Enrolment counts of one plan, per course: enrolled, completed, overdue."""
+def training_plan_status(plan: TrainingPlan, *, scope: Scope) -> dict[str, Any]:
+    """Enrolment counts of one plan per course (enrolled, completed, overdue), counting
+    only the people in ``scope``: an officer below a provincial plan sees their own."""
     today = timezone.localdate()
     rows = (
-        Enrolment.objects.filter(training_plan=plan)
+        scope.narrow(Enrolment.objects.filter(training_plan=plan), via="person__org_unit")
         .values("course_id")
         .annotate(
             enrolled=Count("pk"),
@@ -438,7 +471,9 @@ def training_plan_status(plan: TrainingPlan) -> dict[str, Any]:
             (course, by_course.get(course.pk, {"enrolled": 0, "completed": 0, "overdue": 0}))
             for course in courses
         ],
-        "people_in_scope": training_plan_people(plan).count(),
+        "people_in_scope": scope.narrow(training_plan_people(plan), via="org_unit").count(),
+        "plan_unit_label": org_unit_labels([plan.org_unit])[plan.org_unit.pk],
+        "rank_names": [str(Rank(rank).label) for rank in plan.ranks if rank in Rank.values],
     }
 
 

@@ -180,9 +180,8 @@ def hr_plans(request: PersonRequest) -> HttpResponse:
 @require_GET
 def hr_plan(request: PersonRequest, plan_id: int) -> HttpResponse:
     plan = get_object_or_404(selectors.visible_training_plans(request.scope), pk=plan_id)
-    return render(
-        request, "courses/hr_plan.html", {"plan": plan, **selectors.training_plan_status(plan)}
-    )
+    status = selectors.training_plan_status(plan, scope=request.scope)
+    return render(request, "courses/hr_plan.html", {"plan": plan, **status})
 
 
 @hr_required

@@ -49,6 +49,32 @@ def org_unit_ancestry(unit: OrgUnit) -> list[OrgUnit]:
     )
 
 
+def org_unit_labels(
+    units: Iterable[OrgUnit], *, roots: Iterable[OrgUnit] | None = None
+) -> dict[int, str]:
+    """Each unit's name with the path above it ("杭州市 / 市政府办公厅 / 办公室"), by pk:
+    one query for all. Departments of many units have the same short names, so a flat
+    list of names is ambiguous. The path starts at the deepest of ``roots`` above the unit
+    (an officer's scope root), else at the top of the tree."""
+    units = list(units)
+    roots = list(roots or ())
+    paths = {
+        unit.path[:end]
+        for unit in units
+        for end in range(unit.steplen, len(unit.path) + 1, unit.steplen)
+    }
+    names = dict(OrgUnit.objects.filter(path__in=paths).values_list("path", "name"))
+    labels = {}
+    for unit in units:
+        start = max(
+            (len(root.path) - root.steplen for root in roots if unit.path.startswith(root.path)),
+            default=0,
+        )
+        steps = range(start + unit.steplen, len(unit.path) + 1, unit.steplen)
+        labels[unit.pk] = " / ".join(names.get(unit.path[:end], "…") for end in steps)
+    return labels
+
+
 @dataclass(frozen=True)
 class Scope:
     """What one signed-in user may see of the tree: the one scoping rule of the portal.
