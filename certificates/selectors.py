@@ -104,3 +104,9 @@ def verification(code: str, *, today: date | None = None) -> Verification | None
         status=status,
         revoked_on=timezone.localdate(certificate.revoked_at) if certificate.revoked_at else None,
     )
+
+
+def recent_certificates(person: Person, *, limit: int = 3) -> list[Certificate]:
+    """A learner's latest valid certificates (issued, not revoked or replaced), newest first,
+    for the home page."""
+    return list(my_certificates(person).filter(status=CertificateStatus.ISSUED)[:limit])
