@@ -560,7 +560,7 @@ def recently_studied(person: Person, *, limit: int = 3) -> list[StudyResume]:
     return [
         StudyResume(
             enrolment=enrolment,
-            studied_at=enrolment.studied_at,  # type: ignore[attr-defined]
+            studied_at=enrolment.studied_at,
             next_lesson=_lesson_to_go_on_with(
                 by_course.get(enrolment.course.path, []), enrolment.last_lesson_id
             ),
