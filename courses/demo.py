@@ -1,11 +1,14 @@
-"""Demo courses, a provincial training plan and a credit target, built from demo_content.
+"""Demo courses, a provincial training plan and a credit target, from ``demo/courses/``.
 
-Idempotent: categories, courses and lessons are found by slug, the plan by name and year,
-so running it again changes nothing. Called by ``manage.py seed_demo``.
+The shapes below are what ``demo.loader`` reads the catalogue into (course folders, lessons
+in Markdown); ``seed`` turns them into pages. Idempotent: categories, courses and lessons
+are found by slug, the plan by name and year, so running it again changes nothing. Called
+by ``manage.py seed_demo``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from html import escape
@@ -14,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from courses import services
-from courses.demo_content import CATEGORIES, COURSES, Course, Lesson
 from courses.models import (
     CompletionRule,
     CourseCategory,
@@ -28,29 +30,124 @@ from courses.models import (
 )
 from org.models import OrgUnit, Person
 
-PLAN_COURSES = ("电子政务概论", "信息安全保障体系", "公务员计算机与网络应用基础")
-ANNUAL_TARGET_HOURS = Decimal("30")
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class ItemList:
+    items: tuple[str, ...]
+    ordered: bool = False
+
+
+@dataclass(frozen=True)
+class Text:
+    """Paragraphs and lists between two other blocks: one rich-text block of the lesson."""
+
+    parts: tuple[str | ItemList, ...]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    question: str
+    options: tuple[str, ...]
+    correct: int  # index into options
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Video:
+    title: str
+    embed: str  # the address of a video on an approved platform
+    seconds: int
+
+
+Block = Heading | Text | Checkpoint | Video
+
+
+@dataclass(frozen=True)
+class Lesson:
+    title: str
+    slug: str
+    minutes: int  # engaged time required to complete it
+    body: tuple[Block, ...]
+
+    @property
+    def checkpoints(self) -> tuple[Checkpoint, ...]:
+        return tuple(block for block in self.body if isinstance(block, Checkpoint))
+
+    @property
+    def headings(self) -> tuple[str, ...]:
+        return tuple(block.text for block in self.body if isinstance(block, Heading))
+
+    @property
+    def videos(self) -> tuple[Video, ...]:
+        return tuple(block for block in self.body if isinstance(block, Video))
+
+    def text_length(self) -> int:
+        """Characters of reading text (paragraphs and list items)."""
+        return sum(
+            len(part) if isinstance(part, str) else sum(len(item) for item in part.items)
+            for block in self.body
+            if isinstance(block, Text)
+            for part in block.parts
+        )
+
+
+@dataclass(frozen=True)
+class Course:
+    title: str
+    slug: str
+    category: str
+    credit_hours: Decimal
+    summary: str
+    objectives: tuple[str, ...]
+    lessons: tuple[Lesson, ...]
+    # Completed by its lessons and its final exam, not by the lessons alone.
+    requires_exam: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str  # "{year}" stands for the year
+    target_hours: Decimal  # the province's annual credit target, every rank
+    course_slugs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    categories: tuple[str, ...]
+    courses: tuple[Course, ...]
+    plan: Plan
 
 
 @transaction.atomic
-def seed(*, trainer: Person | None, province: OrgUnit, planner: Person | None) -> None:
-    """Build categories, the six courses with their lessons, this year's plan and target."""
-    catalogue = CourseIndexPage.objects.first()
-    if catalogue is None:
+def seed(
+    *,
+    catalogue: Catalogue,
+    trainer: Person | None,
+    province: OrgUnit,
+    planner: Person | None,
+) -> None:
+    """Build the categories, the courses with their lessons, this year's plan and target."""
+    index = CourseIndexPage.objects.first()
+    if index is None:
         raise ValueError("The course catalogue page is missing; run migrate first.")
     categories = {
         name: CourseCategory.objects.get_or_create(
             name=name, defaults={"slug": name, "sort_order": order}
         )[0]
-        for order, name in enumerate(CATEGORIES)
+        for order, name in enumerate(catalogue.categories)
     }
     pages = {
-        course.title: _course(catalogue, course, categories[course.category], trainer)
-        for course in COURSES
+        course.slug: _course(index, course, categories[course.category], trainer)
+        for course in catalogue.courses
     }
     year = timezone.localdate().year
     plan, created = TrainingPlan.objects.get_or_create(
-        name=f"{year}年度全省公务员信息化能力提升培训",
+        name=catalogue.plan.name.replace("{year}", str(year)),
         credit_year=year,
         defaults={
             "org_unit": province,
@@ -60,20 +157,23 @@ def seed(*, trainer: Person | None, province: OrgUnit, planner: Person | None) -
         },
     )
     if created:
-        plan.courses.set([pages[title] for title in PLAN_COURSES if title in pages])
+        plan.courses.set([pages[slug] for slug in catalogue.plan.course_slugs])
     services.training_plan_apply(plan=plan)
     CreditTarget.objects.get_or_create(
-        org_unit=province, rank="", credit_year=year, defaults={"hours": ANNUAL_TARGET_HOURS}
+        org_unit=province,
+        rank="",
+        credit_year=year,
+        defaults={"hours": catalogue.plan.target_hours},
     )
 
 
 def _course(
-    catalogue: CourseIndexPage,
+    index: CourseIndexPage,
     course: Course,
     category: CourseCategory,
     trainer: Person | None,
 ) -> CoursePage:
-    page = CoursePage.objects.child_of(catalogue).filter(slug=course.slug).first()
+    page = CoursePage.objects.child_of(index).filter(slug=course.slug).first()
     if page is None:
         page = CoursePage(
             title=course.title,
@@ -89,7 +189,7 @@ def _course(
             # its lessons, so the demo can be followed to the end.
             completion_rule=CompletionRule.LESSONS,
         )
-        catalogue.add_child(instance=page)
+        index.add_child(instance=page)
     for lesson in course.lessons:
         if not LessonPage.objects.child_of(page).filter(slug=lesson.slug).exists():
             _lesson(page, lesson)
@@ -99,36 +199,43 @@ def _course(
 
 
 def _lesson(course: CoursePage, lesson: Lesson) -> LessonPage:
-    body: list[tuple[str, object]] = []
-    for section in lesson.sections:
-        body.append(("heading", section.heading))
-        html = "".join(f"<p>{escape(paragraph)}</p>" for paragraph in section.paragraphs)
-        if section.bullets:
-            html += (
-                "<ul>" + "".join(f"<li>{escape(item)}</li>" for item in section.bullets) + "</ul>"
-            )
-        body.append(("paragraph", html))
-    for checkpoint in lesson.checkpoints:
-        body.append(
-            (
-                "checkpoint",
-                {
-                    "question": checkpoint.question,
-                    "options": list(checkpoint.options),
-                    "correct_option": checkpoint.correct + 1,
-                    "explanation": checkpoint.explanation,
-                },
-            )
-        )
     page = LessonPage(
         title=lesson.title,
         slug=lesson.slug,
         required_minutes=lesson.minutes,
-        body=body,
+        body=[_block(block) for block in lesson.body],
     )
     course.add_child(instance=page)
     page.save_revision().publish()
     return page
+
+
+def _block(block: Block) -> tuple[str, object]:
+    if isinstance(block, Heading):
+        return ("heading", block.text)
+    if isinstance(block, Text):
+        return ("paragraph", "".join(_html(part) for part in block.parts))
+    if isinstance(block, Checkpoint):
+        return (
+            "checkpoint",
+            {
+                "question": block.question,
+                "options": list(block.options),
+                "correct_option": block.correct + 1,
+                "explanation": block.explanation,
+            },
+        )
+    return (
+        "video",
+        {"title": block.title, "embed": block.embed, "duration_seconds": block.seconds},
+    )
+
+
+def _html(part: str | ItemList) -> str:
+    if isinstance(part, str):
+        return f"<p>{escape(part)}</p>"
+    tag = "ol" if part.ordered else "ul"
+    return f"<{tag}>" + "".join(f"<li>{escape(item)}</li>" for item in part.items) + f"</{tag}>"
 
 
 def complete_for_demo(*, person: Person, course: CoursePage, when: datetime) -> bool:

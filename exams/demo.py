@@ -1,51 +1,81 @@
-"""Demo question banks and one final exam per demo course, from exams/demo_content.py.
+"""Demo question banks and one final exam per demo course, from ``demo/courses/``.
 
-Idempotent: a course's bank is its own category, filled only when empty, and the exam is
-found by course and title. Called by ``manage.py seed_demo`` after the demo courses.
+``demo.loader`` reads each course's ``questions.yaml`` and the exam settings of
+``catalogue.yaml`` into the shapes below. Idempotent: a course's bank is its own category,
+filled only when empty, and the exam is found by course and title. Called by
+``manage.py seed_demo`` after the demo courses.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 
-from courses.demo_content import COURSES
+from courses.demo import Course
 from courses.models import CompletionRule, CoursePage
 from exams import services
-from exams.demo_content import BANKS
-from exams.models import Exam, ExamDrawRule, QuestionCategory, QuestionKind
+from exams.models import Exam, ExamDrawRule, QuestionCategory
+from exams.services import QuestionText
 
-# 14 questions, 100 points: drawn afresh for every attempt from the course's bank.
-DRAW = (
-    (QuestionKind.SINGLE, 5, Decimal("6")),
-    (QuestionKind.MULTIPLE, 3, Decimal("10")),
-    (QuestionKind.TRUE_FALSE, 4, Decimal("5")),
-    (QuestionKind.FILL, 2, Decimal("10")),
-)
+
+@dataclass(frozen=True)
+class Draw:
+    kind: str  # a QuestionKind value
+    count: int
+    points: Decimal
+
+
+@dataclass(frozen=True)
+class ExamSettings:
+    title: str  # "{course}" stands for the course's title
+    duration_minutes: int
+    attempts_allowed: int
+    pass_percent: Decimal
+    instructions: str
+    draw: tuple[Draw, ...]
+    # A ReviewPolicy value; None leaves the model's default.
+    review_policy: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoExams:
+    settings: ExamSettings
+    # Course slug to its questions; a course without a bank has no exam.
+    banks: dict[str, tuple[QuestionText, ...]]
 
 
 @transaction.atomic
-def seed() -> None:
+def seed(*, exams: DemoExams, courses: Iterable[Course]) -> None:
     """Fill each demo course's bank, give it an exam, and require the exam where the demo says."""
-    requires_exam = {course.slug for course in COURSES if course.requires_exam}
-    for course in CoursePage.objects.filter(slug__in=list(BANKS)):
-        category = _bank(course)
+    requires_exam = {course.slug for course in courses if course.requires_exam}
+    settings = exams.settings
+    for course in CoursePage.objects.filter(slug__in=list(exams.banks)):
+        category = _bank(course, exams.banks[course.slug])
+        defaults: dict[str, object] = {
+            "duration_minutes": settings.duration_minutes,
+            "attempts_allowed": settings.attempts_allowed,
+            "pass_percent": settings.pass_percent,
+            "instructions": settings.instructions,
+            "is_published": True,
+        }
+        if settings.review_policy is not None:
+            defaults["review_policy"] = settings.review_policy
         exam, created = Exam.objects.get_or_create(
             course=course,
-            title=f"{course.title} 结业考试",
-            defaults={
-                "duration_minutes": 30,
-                "attempts_allowed": 3,
-                "pass_percent": Decimal("60"),
-                "instructions": "共 14 题，满分 100 分，60 分及格。题目从本课程题库中随机抽取。",
-                "is_published": True,
-            },
+            title=settings.title.replace("{course}", course.title),
+            defaults=defaults,
         )
         if created:
-            for kind, count, points in DRAW:
+            for draw in settings.draw:
                 ExamDrawRule.objects.create(
-                    exam=exam, category=category, kind=kind, count=count, points=points
+                    exam=exam,
+                    category=category,
+                    kind=draw.kind,
+                    count=draw.count,
+                    points=draw.points,
                 )
         if (
             course.slug in requires_exam
@@ -55,11 +85,11 @@ def seed() -> None:
             course.save_revision().publish()
 
 
-def _bank(course: CoursePage) -> QuestionCategory:
+def _bank(course: CoursePage, questions: tuple[QuestionText, ...]) -> QuestionCategory:
     category = QuestionCategory.get_root_nodes().filter(name=course.title).first()
     if category is None:
         category = QuestionCategory.add_root(name=course.title)
     if not category.questions.exists():
-        for text in BANKS[course.slug]:
+        for text in questions:
             services.question_create(category=category, text=text)
     return category

@@ -1,21 +1,22 @@
 """The Zhejiang demo organisation: the tree, about 300 people and one account per role.
 
-Idempotent: units are found by code and people by employee number before anything is
-created, so running it again changes nothing. Called by ``manage.py seed_demo``.
+The data comes from ``demo/org/`` through ``demo.loader``. Idempotent: units are found by
+code and people by employee number before anything is created, so running it again changes
+nothing. Called by ``manage.py seed_demo``.
 """
 
 from __future__ import annotations
 
 from org import services
-from org.demo_data import DEMO_ACCOUNTS, DemoAccount, org_unit_plan, people_plan
+from org.demo_data import DemoAccount, OrgData, org_unit_plan, people_plan
 from org.models import OrgUnit, Person, RoleAssignment
 
 
-def seed() -> dict[str, OrgUnit]:
+def seed(*, org: OrgData) -> dict[str, OrgUnit]:
     """Build the demo organisation; returns the demo units by code."""
-    units = _seed_org_units()
-    _seed_people(units)
-    _seed_demo_accounts(units)
+    units = _seed_org_units(org)
+    _seed_people(org, units)
+    _seed_demo_accounts(org, units)
     return units
 
 
@@ -27,8 +28,8 @@ def counts() -> dict[str, int]:
     }
 
 
-def _seed_org_units() -> dict[str, OrgUnit]:
-    plan = org_unit_plan()
+def _seed_org_units(org: OrgData) -> dict[str, OrgUnit]:
+    plan = org_unit_plan(org)
     units = {unit.code: unit for unit in OrgUnit.objects.filter(code__in=[p.code for p in plan])}
     for unit in plan:
         if unit.code in units:
@@ -44,8 +45,8 @@ def _seed_org_units() -> dict[str, OrgUnit]:
     return units
 
 
-def _seed_people(units: dict[str, OrgUnit]) -> None:
-    plan = people_plan()
+def _seed_people(org: OrgData, units: dict[str, OrgUnit]) -> None:
+    plan = people_plan(org)
     existing = set(
         Person.objects.filter(
             employee_number__in=[person.employee_number for person in plan]
@@ -66,8 +67,8 @@ def _seed_people(units: dict[str, OrgUnit]) -> None:
         )
 
 
-def _seed_demo_accounts(units: dict[str, OrgUnit]) -> None:
-    for account in DEMO_ACCOUNTS:
+def _seed_demo_accounts(org: OrgData, units: dict[str, OrgUnit]) -> None:
+    for account in org.accounts:
         person = Person.objects.filter(employee_number=account.employee_number).first()
         if person is None:
             person = services.person_create(

@@ -1,4 +1,5 @@
-"""The seed_demo command: a believable Zhejiang, about 300 people and one account per role."""
+"""The seed_demo command: a believable Zhejiang, about 300 people and one account per role,
+the demo catalogue, all read from demo/ by the loader."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import RequestFactory, override_settings
 
+from demo import loader
 from org import selectors
-from org.demo_data import DEMO_ACCOUNTS, people_plan
+from org.demo_data import people_plan
 from org.models import (
     ALLOWED_CHILD_KINDS,
     REGION_KINDS,
@@ -37,6 +39,8 @@ CITIES = {
     "331000": "台州市",
     "331100": "丽水市",
 }
+DEMO = loader.load()
+DEMO_ACCOUNTS = DEMO.org.accounts
 DEMO_USERNAMES = {account.username for account in DEMO_ACCOUNTS}
 
 
@@ -126,8 +130,8 @@ def test_generated_people_have_no_usable_password(seeded, db):
 
 
 def test_it_generates_the_same_people_every_time(seeded, db):
-    plan = people_plan()
-    assert plan == people_plan()
+    plan = people_plan(DEMO.org)
+    assert plan == people_plan(DEMO.org)
     stored = dict(Person.objects.values_list("employee_number", "real_name"))
     assert {person.employee_number: person.real_name for person in plan}.items() <= stored.items()
 
@@ -206,11 +210,12 @@ def test_it_reports_what_it_created_unless_told_to_be_quiet(seeded, db):
     assert out.getvalue() == ""
 
 
-def test_it_builds_six_courses_with_real_lessons_and_a_provincial_plan(seeded, db):
+def test_it_builds_the_catalogue_with_real_lessons_and_a_provincial_plan(seeded, db):
     from courses.models import CoursePage, Enrolment, LessonPage, TrainingPlan
 
     courses = list(CoursePage.objects.live().order_by("path"))
-    assert [course.title for course in courses] == [
+    assert [course.slug for course in courses] == [c.slug for c in DEMO.catalogue.courses]
+    assert [course.title for course in courses][:6] == [
         "电子政务概论",
         "政府网站建设与信息发布规范",
         "信息安全保障体系",
@@ -218,11 +223,12 @@ def test_it_builds_six_courses_with_real_lessons_and_a_provincial_plan(seeded, d
         "打破信息孤岛：数据共享与互联互通",
         "公务员计算机与网络应用基础",
     ]
-    for course in courses:
-        lessons = LessonPage.objects.child_of(course).live()
-        assert lessons.count() >= 4
+    for course, data in zip(courses, DEMO.catalogue.courses, strict=True):
+        lessons = LessonPage.objects.child_of(course).live().order_by("path")
+        assert [lesson.slug for lesson in lessons] == [lesson.slug for lesson in data.lessons]
         assert all(lesson.checkpoints() for lesson in lessons)
         assert course.trainer is not None and course.trainer.user.username == "trainer"
+        assert course.credit_hours == data.credit_hours
     plan = TrainingPlan.objects.get()
     assert plan.org_unit.kind == "province"
     assert plan.courses.count() == 3
@@ -235,7 +241,10 @@ def test_every_demo_course_has_a_question_bank_and_an_exam_that_can_be_taken(see
     from exams import services as exam_services
     from exams.models import Exam
 
-    for course in CoursePage.objects.live():
+    assert set(
+        CoursePage.objects.filter(exams__isnull=False).values_list("slug", flat=True)
+    ) == set(DEMO.exams.banks)
+    for course in CoursePage.objects.filter(slug__in=list(DEMO.exams.banks)):
         exam = Exam.objects.get(course=course)
         bank = exam.draw_rules.first()
         assert bank is not None
@@ -247,3 +256,24 @@ def test_every_demo_course_has_a_question_bank_and_an_exam_that_can_be_taken(see
     attempt = exam_services.attempt_start(exam=exam, person=learner)
     assert attempt.paper.count() == 14
     assert attempt.max_score == 100
+
+
+def test_it_refuses_bad_demo_files_before_writing_anything(db, monkeypatch):
+    from django.core.management.base import CommandError
+
+    def bad_data() -> loader.DemoData:
+        raise loader.DemoDataError(loader.DEMO_ROOT / "org" / "tree.yaml", 12, "is empty", "name")
+
+    before = OrgUnit.objects.count()
+    monkeypatch.setattr(loader, "load", bad_data)
+    with pytest.raises(CommandError, match=r"demo/org/tree.yaml:12: name: is empty"):
+        call_command("seed_demo", stdout=StringIO())
+    assert OrgUnit.objects.count() == before
+
+
+def test_check_only_reads_the_files(db):
+    before = (OrgUnit.objects.count(), Person.objects.count())
+    out = StringIO()
+    call_command("seed_demo", "--check", stdout=out)
+    assert "The demo files are valid" in out.getvalue()
+    assert (OrgUnit.objects.count(), Person.objects.count()) == before

@@ -1,48 +1,69 @@
-"""Build the demo: Zhejiang's organisation, people and accounts, then courses and a plan."""
+"""Build the demo from the files under demo/: Zhejiang's organisation, people and accounts,
+then courses with their exams and a plan."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from certificates import demo as certificates_demo
 from certificates.models import Certificate
 from courses import demo as courses_demo
 from courses.models import CoursePage, CreditTarget, Enrolment, LessonPage, TrainingPlan
+from demo import loader
 from exams import demo as exams_demo
 from exams.models import Exam, Question
 from org import demo as org_demo
-from org.demo_data import DEMO_ACCOUNTS, PROVINCE_CODE
 from org.models import Person
 
 
 class Command(BaseCommand):
     help = (
-        "Build demo data for Zhejiang province: the organisation tree, about 300 people, the "
-        "demo accounts learner, trainer, hr and admin, six courses with their question banks "
-        "and exams, this year's training plan, and a few finished courses with their "
-        "certificates. Running it again changes nothing."
+        "Build demo data for Zhejiang province from the files under demo/ (docs/demo.md): the "
+        "organisation tree, about 300 people, the demo accounts learner, trainer, hr and admin, "
+        "the courses with their question banks and exams, this year's training plan, and a "
+        "few finished courses with their certificates. Running it again changes nothing."
     )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Only read and check the demo files; write nothing.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
+        try:
+            # Every file is read and checked before anything is written.
+            data = loader.load()
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        if options["check"]:
+            self.stdout.write(
+                f"The demo files are valid: {len(data.catalogue.courses)} courses, "
+                f"{sum(len(bank) for bank in data.exams.banks.values())} questions, "
+                f"{len(data.org.accounts)} demo accounts."
+            )
+            return
         before = _counts()
         try:
             with transaction.atomic():
-                units = org_demo.seed()
+                units = org_demo.seed(org=data.org)
                 accounts = {
                     a.username: Person.objects.get(employee_number=a.employee_number)
-                    for a in DEMO_ACCOUNTS
+                    for a in data.org.accounts
                 }
                 courses_demo.seed(
+                    catalogue=data.catalogue,
                     trainer=accounts.get("trainer"),
-                    province=units[PROVINCE_CODE],
+                    province=units[data.org.tree.province.code],
                     planner=accounts.get("admin"),
                 )
-                exams_demo.seed()
+                exams_demo.seed(exams=data.exams, courses=data.catalogue.courses)
                 hangzhou = units["330100"]
                 certificates_demo.seed(
                     learner=accounts.get("learner"),
@@ -50,7 +71,7 @@ class Command(BaseCommand):
                         Person.objects.filter(
                             is_active=True, org_unit__path__startswith=hangzhou.path
                         )
-                        .exclude(employee_number__in=[a.employee_number for a in DEMO_ACCOUNTS])
+                        .exclude(employee_number__in=[a.employee_number for a in data.org.accounts])
                         .order_by("employee_number")[:8]
                     ),
                 )
@@ -62,7 +83,7 @@ class Command(BaseCommand):
         for label, total in after.items():
             self.stdout.write(f"{label}: {total} ({total - before[label]} new)")
         self.stdout.write(
-            "Demo accounts: " + ", ".join(account.username for account in DEMO_ACCOUNTS)
+            "Demo accounts: " + ", ".join(account.username for account in data.org.accounts)
         )
         if after == before:
             self.stdout.write("Nothing changed: the demo data was already in place.")
