@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,9 +16,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from courses import selectors, services
-from courses.forms import OfflineCreditForm, TrainingPlanForm
+from courses.forms import (
+    NOBODY_IN_SCOPE,
+    OfflineCreditForm,
+    PersonLookupForm,
+    TrainingPlanForm,
+    person_by_number,
+)
 from courses.models import CoursePage, LessonPage
 from org.access import PersonRequest, access, hr_required, person_required
+from org.selectors import org_unit_labels
 
 
 def course_enrol(request: HttpRequest, course: CoursePage) -> HttpResponse:
@@ -162,6 +170,7 @@ def hr_plans(request: PersonRequest) -> HttpResponse:
     form = TrainingPlanForm(
         request.POST or None,
         units=request.scope.units(),
+        roots=request.scope.roots,
         initial={"credit_year": timezone.localdate().year, "mandatory": True},
     )
     if request.method == "POST" and form.is_valid():
@@ -184,28 +193,70 @@ def hr_plan(request: PersonRequest, plan_id: int) -> HttpResponse:
     return render(request, "courses/hr_plan.html", {"plan": plan, **status})
 
 
+OFFLINE_PAGE = 20
+
+
 @hr_required
 def hr_offline_credit(request: PersonRequest) -> HttpResponse:
-    """Record hours earned in offline training for someone in the officer's scope."""
-    form = OfflineCreditForm(request.POST or None, people=request.scope.people())
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            record = services.credit_record_offline(
-                person=data["employee_number"],
-                hours=data["hours"],
-                reason=data["reason"],
-                awarded_on=data["awarded_on"],
-                reference=data["reference"],
-                entered_by=request.person,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
+    """Record hours earned in offline training for someone in the officer's scope.
+
+    Two steps that work without JavaScript: the employee number is looked up first (GET,
+    in scope only) and the person's name shown; the hours are then recorded for them.
+    """
+    people = request.scope.people()
+    person = None
+    status = 200
+    lookup = PersonLookupForm(request.GET or None)
+    form = None
+    if request.method == "POST":
+        form = OfflineCreditForm(request.POST, people=people)
+        person = person_by_number(people, request.POST.get("employee_number", ""))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                record = services.credit_record_offline(
+                    person=data["employee_number"],
+                    hours=data["hours"],
+                    reason=data["reason"],
+                    awarded_on=data["awarded_on"],
+                    reference=data["reference"],
+                    entered_by=request.person,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("Recorded %(hours)s hours for %(name)s.")
+                    % {"hours": record.hours, "name": record.person.real_name},
+                )
+                return redirect("courses:hr_offline_credit")
+    elif lookup.is_valid():
+        person = person_by_number(people, lookup.cleaned_data["employee_number"])
+        if person is None:
+            # Outside the scope and nobody at all look the same: a 404 with a plain sentence.
+            lookup.add_error("employee_number", NOBODY_IN_SCOPE)
+            status = 404
         else:
-            messages.success(
-                request,
-                _("Recorded %(hours)s hours for %(name)s.")
-                % {"hours": record.hours, "name": record.person.real_name},
+            form = OfflineCreditForm(
+                people=people, initial={"employee_number": person.employee_number}
             )
-            return redirect("courses:hr_offline_credit")
-    return render(request, "courses/hr_offline_credit.html", {"form": form})
+    records = Paginator(selectors.offline_credits(request.scope), OFFLINE_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "courses/hr_offline_credit.html",
+        {
+            "lookup": lookup,
+            "form": form,
+            "person": person,
+            "person_unit": org_unit_labels([person.org_unit], roots=request.scope.roots)[
+                person.org_unit_id
+            ]
+            if person
+            else "",
+            "records": records,
+        },
+        status=status,
+    )
