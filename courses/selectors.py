@@ -520,3 +520,64 @@ def completions(
         enrolments = enrolments.filter(course=course)
     return enrolments.order_by("person_id", "course_id")
 
+
+# --- the home page: where to go on (lms/home.py) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudyResume:
+    """An unfinished course the learner studied lately, and the lesson to go on with."""
+
+    enrolment: Enrolment
+    studied_at: datetime
+    # None when every lesson is done and the course still waits (for its exam, say).
+    next_lesson: LessonPage | None
+
+
+def recently_studied(person: Person, *, limit: int = 3) -> list[StudyResume]:
+    """The person's unfinished courses, most recently studied first: two queries.
+
+    "Studied" is the newest lesson progress row, which opening a lesson creates and every
+    heartbeat touches. The lesson to go on with is the last one opened if it is not done,
+    else the first one not done after it, else the first one not done before it.
+    """
+    enrolments = list(
+        Enrolment.objects.filter(person=person, status=EnrolmentStatus.ACTIVE)
+        .annotate(studied_at=Max("lesson_progress__updated_at"))
+        .filter(studied_at__isnull=False)
+        .select_related("course")
+        .order_by("-studied_at", "-pk")[:limit]
+    )
+    if not enrolments:
+        return []
+    in_courses = Q()
+    for enrolment in enrolments:
+        in_courses |= Q(path__startswith=enrolment.course.path, depth=enrolment.course.depth + 1)
+    done = LessonProgress.objects.filter(
+        enrolment__person=person, lesson=OuterRef("pk"), completed_at__isnull=False
+    )
+    lessons = (
+        LessonPage.objects.live()
+        .filter(in_courses)
+        .annotate(done=Exists(done))
+        .defer("body")
+        .order_by("path")
+    )
+    by_course: dict[str, list[Any]] = {}
+    for lesson in lessons:
+        by_course.setdefault(lesson.path[: -LessonPage.steplen], []).append(lesson)
+    return [
+        StudyResume(
+            enrolment=enrolment,
+            studied_at=enrolment.studied_at,
+            next_lesson=_lesson_to_go_on_with(
+                by_course.get(enrolment.course.path, []), enrolment.last_lesson_id
+            ),
+        )
+        for enrolment in enrolments
+    ]
+
+
+def _lesson_to_go_on_with(lessons: list[Any], last_lesson_id: int | None) -> LessonPage | None:
+    start = next((i for i, lesson in enumerate(lessons) if lesson.pk == last_lesson_id), 0)
+    return next((lesson for lesson in lessons[start:] + lessons[:start] if not lesson.done), None)
