@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -30,6 +31,12 @@ class VerificationSerializer(serializers.Serializer[Any]):
     expires_on = serializers.DateField(allow_null=True)
     status = serializers.ChoiceField(choices=["valid", "expired", "revoked", "replaced"])
     revoked_on = serializers.DateField(allow_null=True)
+    completed_on = serializers.DateField(
+        allow_null=True, help_text="The day the course was completed."
+    )
+    achievement = serializers.CharField(
+        help_text="What the holder achieved, worded by the course's completion rule."
+    )
 
 
 class VerifyThrottle(AnonRateThrottle):
@@ -44,7 +51,7 @@ class VerifyThrottle(AnonRateThrottle):
 
 
 class CertificateVerify(APIView):
-    """The public facts of a certificate by its verification code; no login."""
+    """The public facts of a certificate by its verification code or serial number; no login."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
@@ -53,13 +60,18 @@ class CertificateVerify(APIView):
     @extend_schema(
         responses={
             200: VerificationSerializer,
-            **error_responses(404, e404="No certificate has this code."),
+            **error_responses(404, e404="No certificate has this code or serial number."),
         }
     )
     def get(self, request: Request, code: str) -> Response:
-        facts = selectors.verification(code)
+        lookup = None
+        if len(code) <= selectors.LOOKUP_MAX_LENGTH:
+            lookup = selectors.lookup_parse(code)
+        facts = None
+        if lookup is not None:
+            facts = selectors.verification(lookup.code, serial=lookup.serial)
         if facts is None:
-            raise NotFound()
+            raise NotFound(_("No certificate has this verification code or serial number."))
         return Response(VerificationSerializer(facts).data)
 
 
@@ -69,6 +81,10 @@ class CertificateSerializer(serializers.Serializer[Any]):
     course = serializers.CharField(source="course_title")
     credit_hours = serializers.DecimalField(max_digits=5, decimal_places=1)
     issued_on = serializers.DateField()
+    completed_on = serializers.DateField(allow_null=True)
+    achievement = serializers.CharField(
+        help_text="What the holder achieved, worded by the course's completion rule."
+    )
     expires_on = serializers.DateField(allow_null=True)
     status = serializers.CharField()
     download = serializers.SerializerMethodField()

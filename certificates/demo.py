@@ -17,7 +17,7 @@ SECURITY_COURSE = "信息安全保障体系"
 COMPLETED_COURSE = "公务员计算机与网络应用基础"
 SECURITY_BODY = (
     "{name}同志：\n"
-    "已完成《{course}》年度培训并考核合格，计{hours}。\n"
+    "参加《{course}》年度培训，于{completed}{achievement}，计{hours}。\n"
     "本证书自颁发之日起一年内有效，期满须参加复训。"
 )
 

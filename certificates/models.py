@@ -3,6 +3,7 @@ course and cycle, each with a yearly serial number and an opaque verification co
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q, Value
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import PreviewableMixin
 
+from certificates.wording import CompletionBasis, achievement
 from courses.models import CoursePage, TrainingPlan
 from org.files import private_storage
 from org.models import OrgUnit, Person
@@ -43,7 +45,12 @@ class CertificateTemplate(PreviewableMixin, models.Model):
             "Each line is a paragraph."
         ),
     )
-    issuer = models.CharField(_("issuing body"), max_length=120)
+    issuer = models.CharField(
+        _("issuing body"),
+        max_length=120,
+        blank=True,
+        help_text=_("Leave empty for the portal's issuing body (the CERTIFICATE_ISSUER setting)."),
+    )
     orientation = models.CharField(
         _("page"), max_length=10, choices=Orientation.choices, default=Orientation.LANDSCAPE
     )
@@ -66,9 +73,12 @@ class CertificateTemplate(PreviewableMixin, models.Model):
     serial_prefix = models.CharField(
         _("serial prefix"),
         max_length=8,
-        default="ZJ",
+        blank=True,
         validators=[RegexValidator(r"^[A-Z]{1,8}$", _("One to eight capital letters."))],
-        help_text=_("Serial numbers read PREFIX-YEAR-NUMBER, e.g. ZJ-2026-000123."),
+        help_text=_(
+            "Serial numbers read PREFIX-YEAR-NUMBER, e.g. ZJ-2026-000123. Leave empty for the "
+            "portal's prefix (the CERTIFICATE_SERIAL_PREFIX setting)."
+        ),
     )
     valid_months = models.PositiveSmallIntegerField(
         _("valid for (months)"),
@@ -93,6 +103,14 @@ class CertificateTemplate(PreviewableMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def effective_issuer(self) -> str:
+        return self.issuer or settings.CERTIFICATE_ISSUER
+
+    @property
+    def effective_serial_prefix(self) -> str:
+        return self.serial_prefix or settings.CERTIFICATE_SERIAL_PREFIX
 
     def serve_preview(self, request: HttpRequest, mode_name: str) -> HttpResponse:
         """The admin's live preview: the unsaved template as a PDF with a sample holder."""
@@ -141,6 +159,15 @@ class Certificate(models.Model):
     credit_hours = models.DecimalField(_("credit hours"), max_digits=5, decimal_places=1)
     issuer = models.CharField(_("issuing body"), max_length=120)
     issued_on = models.DateField(_("issued on"))
+    # The day the course was completed (the enrolment's and the ledger's date), and what the
+    # completion rule asked for: what the certificate states, copied at issue (wording.py).
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    basis = models.CharField(
+        _("issued for"),
+        max_length=20,
+        choices=CompletionBasis.choices,
+        default=CompletionBasis.LESSONS,
+    )
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     template = models.ForeignKey(
         CertificateTemplate,
@@ -195,6 +222,10 @@ class Certificate(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_on is not None and self.expires_on < timezone.localdate()
+
+    @property
+    def achievement(self) -> str:
+        return achievement(self.basis)
 
 
 class SerialCounter(models.Model):

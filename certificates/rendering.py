@@ -11,11 +11,15 @@ font files (:class:`LocalFilesFetcher`), so no markup in a name can fetch anythi
 A template's title and body may use these placeholders (:data:`PLACEHOLDERS`); anything
 else in braces is refused with :class:`LayoutInvalid`, and ``{{``/``}}`` print a brace:
 
-    {name}    the holder's name              {course}  the course title
-    {hours}   credit hours: 12.5 学时         {date}    date of issue: 2026年11月28日
-    {serial}  the serial number              {issuer}  the issuing body
+    {name}       the holder's name           {course}     the course title
+    {hours}      credit hours: 12.5 学时      {date}       date of issue: 2026年11月28日
+    {serial}     the serial number           {issuer}     the issuing body
+    {completed}  date the course was completed: 2026年11月25日
+    {achievement}  what the holder achieved, worded by the course's completion rule
+                 (wording.py): 完成全部课程学习 / 完成课程学习并经考核合格
 
-Each line of the body is a paragraph. The issuer, date, seal, QR code (to the public
+Each line of the body is a paragraph. The issuer, date of issue, seal (the template's image,
+else a red seal drawn from the issuer's name by :func:`seal_svg`), QR code (to the public
 verification URL, printed small under it), serial and expiry date are placed by the
 stylesheet (static/certificates/pdf/certificate.css), the same on every template.
 
@@ -29,6 +33,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import math
 import mimetypes
 import string
 import threading
@@ -57,7 +62,7 @@ from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from certificates import fonts
+from certificates import fonts, wording
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +74,11 @@ PLACEHOLDERS = {
     "date": gettext_lazy("the date of issue, e.g. 2026年11月28日"),
     "serial": gettext_lazy("the certificate's serial number"),
     "issuer": gettext_lazy("the issuing body"),
+    "completed": gettext_lazy("the date the course was completed, e.g. 2026年11月25日"),
+    "achievement": gettext_lazy(
+        "what the holder achieved, by the course's completion rule: 完成全部课程学习 or "
+        "完成课程学习并经考核合格"
+    ),
 }
 ORIENTATIONS = ("landscape", "portrait")
 PDF_VARIANT = "pdf/a-3b"
@@ -79,7 +89,7 @@ STYLESHEET = "certificates/pdf/certificate.css"
 DEFAULT_TITLE = "结业证书"
 DEFAULT_BODY = (
     "{name}同志：\n"
-    "于{date}完成《{course}》课程的学习，经考核合格，计{hours}。\n"
+    "参加《{course}》课程培训，于{completed}{achievement}，计{hours}。\n"
     "特发此证，以资证明。"
 )
 
@@ -116,6 +126,8 @@ class CertificateContent:
     issuer: str
     verify_url: str
     expires_on: date | None = None
+    completed_on: date | None = None  # None only for certificates from before it was kept
+    basis: str = wording.CompletionBasis.LESSONS
 
 
 @dataclass(frozen=True)
@@ -245,6 +257,53 @@ def _qr_svg(url: str) -> SafeString:
     svg: str = code.svg_inline(scale=1, border=0, omitsize=True, dark="#1f1f1f")
     # Safe: segno draws the URL as modules; no text of it reaches the SVG.
     return mark_safe(svg)
+
+
+SEAL_RED = "#c8102e"
+
+
+def seal_svg(issuer: str) -> SafeString:
+    """The default seal (印章): a red ring with the issuer's name around a five-pointed star.
+
+    Drawn here from the configured name, no image: the characters go clockwise along the
+    upper 250 degrees of the ring, smaller as the name gets longer, in the certificate's own
+    font (so the glyph check covers them).
+    """
+    name = [character for character in " ".join(issuer.split()) if character.isprintable()]
+    count = max(len(name), 1)
+    span = min(250.0, 24.0 * count)  # degrees of ring the name takes
+    size = min(13.0, 0.86 * math.radians(span) * 35 / count)
+    top = 50 - 41 + size * 0.88  # baseline of a character at the top of the ring
+    letters = "".join(
+        f'<text x="50" y="{top:.2f}" font-size="{size:.2f}" text-anchor="middle" '
+        f'transform="rotate({-span / 2 + span * (index + 0.5) / count:.2f} 50 50)">'
+        f"{escape(character)}</text>"
+        for index, character in enumerate(name)
+        if not character.isspace()
+    )
+    star = " ".join(
+        f"{50 + radius * _sin(36 * point):.2f},{52 - radius * _cos(36 * point):.2f}"
+        for point in range(10)
+        for radius in [15.0 if point % 2 == 0 else 6.0]
+    )
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" class="seal-drawn">'
+        f'<circle cx="50" cy="50" r="47" fill="none" stroke="{SEAL_RED}" stroke-width="3.2"/>'
+        f'<polygon points="{star}" fill="{SEAL_RED}"/>'
+        f'<g fill="{SEAL_RED}" font-family="Certificate Serif, Certificate Serif Extended, '
+        f'Noto Serif CJK SC" font-weight="700">{letters}</g>'
+        "</svg>"
+    )
+    # Safe: every character of the name went through escape(); the rest is our own markup.
+    return mark_safe(svg)
+
+
+def _sin(degrees: float) -> float:
+    return math.sin(math.radians(degrees))
+
+
+def _cos(degrees: float) -> float:
+    return math.cos(math.radians(degrees))
 
 
 class LocalFilesFetcher(URLFetcher):
@@ -448,20 +507,26 @@ def _media_file(path: str) -> str:
 
 def certificate_html(content: CertificateContent, layout: Layout = Layout()) -> str:
     """The HTML WeasyPrint prints, every value escaped; raises GlyphsMissing first."""
-    values = {
-        "name": _one_line(content.holder_name),
-        "course": _one_line(content.course_title),
-        "hours": credit_hours_text(content.credit_hours),
-        "date": chinese_date(content.issued_on),
-        "serial": _one_line(content.serial),
-        "issuer": _one_line(content.issuer),
-    }
-    title = _one_line(layout.title)
-    lines = [line for line in layout.body.splitlines() if line.strip()]
-    expires_on = chinese_date(content.expires_on) if content.expires_on else ""
     # A certificate is the same document whoever triggers it: the portal's first language.
     with translation.override(settings.LANGUAGE_CODE):
         labels = {key: str(label) for key, label in LABELS.items()}
+        values = {
+            "name": _one_line(content.holder_name),
+            "course": _one_line(content.course_title),
+            "hours": credit_hours_text(content.credit_hours),
+            "date": chinese_date(content.issued_on),
+            "serial": _one_line(content.serial),
+            "issuer": _one_line(content.issuer),
+            "completed": (
+                chinese_date(content.completed_on)
+                if content.completed_on
+                else gettext("(date of completion not recorded)")
+            ),
+            "achievement": wording.achievement(content.basis),
+        }
+    title = _one_line(layout.title)
+    lines = [line for line in layout.body.splitlines() if line.strip()]
+    expires_on = chinese_date(content.expires_on) if content.expires_on else ""
     printed = [
         *values.values(),
         _plain(title, values),
@@ -486,6 +551,7 @@ def certificate_html(content: CertificateContent, layout: Layout = Layout()) -> 
         "created": content.issued_on.isoformat(),
         "background_url": _media_file(layout.background) if layout.background else "",
         "seal_url": _media_file(layout.seal) if layout.seal else "",
+        "seal_svg": "" if layout.seal else seal_svg(values["issuer"]),
     }
     return render_to_string(TEMPLATE, context)
 

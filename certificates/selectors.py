@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from certificates.models import BulkJob, Certificate, CertificateStatus
+from certificates import wording
+from certificates.models import BulkJob, BulkJobKind, Certificate, CertificateStatus
 from org.models import Person
 from org.selectors import Scope
 
 CODE_PATTERN = re.compile(r"^[0-9A-Z]{16}$")
+# PREFIX-YEAR-NUMBER as printed (ZJ-2026-000123); typed, the dashes may be missing and the
+# leading zeros of the number too.
+SERIAL_PATTERN = re.compile(r"^([A-Z]{1,8})-?(\d{4})-?(\d{1,6})$")
+LOOKUP_MAX_LENGTH = 64  # longer than any code or serial, with room for spaces
+# Dashes people type or paste instead of "-": hyphens, en and em dashes, minus signs, the
+# katakana long vowel mark a Chinese input method offers for "－".
+DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−﹣－ー"), "-")
 
 # What the public may see of a certificate, by status; pending and failed ones do not exist
 # for the public.
@@ -46,7 +56,52 @@ def certificates_in_scope(scope: Scope) -> QuerySet[Certificate]:
 
 
 def bulk_jobs_of(person: Person) -> QuerySet[BulkJob]:
-    return BulkJob.objects.filter(requested_by=person).order_by("-created_at")
+    return (
+        BulkJob.objects.filter(requested_by=person)
+        .select_related("org_unit", "training_plan", "course")
+        .order_by("-created_at")
+    )
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a visitor typed into the verify form, read as a code or a serial number."""
+
+    code: str = ""
+    serial: str = ""
+
+
+def lookup_parse(raw: str) -> Lookup | None:
+    """A typed code or serial, normalised: case, spaces, full-width characters and dashes
+    are forgiven (ｚｊ－２０２６－０００００１ is ZJ-2026-000001). None if it can be neither."""
+    text = unicodedata.normalize("NFKC", raw).translate(DASHES)
+    text = "".join(text.split()).upper()
+    serial = SERIAL_PATTERN.match(text)
+    if serial is not None:
+        prefix, year, number = serial.groups()
+        return Lookup(serial=f"{prefix}-{year}-{int(number):06d}")
+    code = text.replace("-", "")
+    if CODE_PATTERN.match(code):
+        return Lookup(code=code)
+    return None
+
+
+def bulk_job_description(job: BulkJob) -> str:
+    """What a bulk job does and to whom, in one plain line, whatever it was started for:
+    "Issue missing certificates · 西湖区 and everything below it · all courses"."""
+    if job.org_unit is not None:
+        target = _("%(unit)s and everything below it") % {"unit": job.org_unit.name}
+    elif job.training_plan is not None:
+        target = _("training plan “%(plan)s”") % {"plan": job.training_plan.name}
+    else:
+        target = _("no unit or training plan recorded")
+    courses = (
+        _("only “%(course)s”") % {"course": job.course.title}
+        if job.course is not None
+        else _("all courses")
+    )
+    kind = BulkJobKind(job.kind).label if job.kind in BulkJobKind.values else job.kind
+    return f"{kind} · {target} · {courses}"
 
 
 @dataclass(frozen=True)
@@ -63,6 +118,8 @@ class Verification:
     expires_on: date | None
     status: str  # valid, expired, revoked, replaced
     revoked_on: date | None
+    completed_on: date | None
+    achievement: str  # wording.achievement: what the holder achieved, by the course's rule
 
 
 def mask_name(name: str) -> str:
@@ -75,12 +132,19 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def verification(code: str, *, today: date | None = None) -> Verification | None:
-    """The public facts of a certificate by its code; None for anything unknown or malformed."""
+def verification(
+    code: str = "", *, serial: str = "", today: date | None = None
+) -> Verification | None:
+    """The public facts of a certificate by its code or its serial number; None for anything
+    unknown or malformed (a miss says nothing about why)."""
     code = code.strip().upper()
-    if not CODE_PATTERN.match(code):
+    if serial:
+        found = Certificate.objects.filter(serial=serial.strip().upper())
+    elif CODE_PATTERN.match(code):
+        found = Certificate.objects.filter(code=code)
+    else:
         return None
-    certificate = Certificate.objects.filter(code=code, status__in=PUBLIC_STATES).first()
+    certificate = found.filter(status__in=PUBLIC_STATES).first()
     if certificate is None:
         return None
     today = today or timezone.localdate()
@@ -103,6 +167,8 @@ def verification(code: str, *, today: date | None = None) -> Verification | None
         expires_on=certificate.expires_on,
         status=status,
         revoked_on=timezone.localdate(certificate.revoked_at) if certificate.revoked_at else None,
+        completed_on=certificate.completed_on,
+        achievement=wording.achievement(certificate.basis),
     )
 
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
-from certificates import rendering, signing
+from certificates import rendering, signing, wording
 from certificates.models import (
     LIVE_STATES,
     BulkJob,
@@ -51,7 +51,6 @@ logger = logging.getLogger(__name__)
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud, typed by hand
 CODE_LENGTH = 16  # 80 bits: not guessable, short enough for a phone's camera or keyboard
-DEFAULT_ISSUER = "浙江省公务员网络学院"
 
 
 class CertificateRefused(ValidationError):
@@ -97,12 +96,32 @@ def _event(
     )
 
 
+def _completion_facts(
+    *, person: Person, course: CoursePage, cycle: int, replaces: Certificate | None
+) -> tuple[date | None, str]:
+    """The completion date and basis a certificate states (wording.py): from the completed
+    enrolment of that cycle, else (a re-issue whose enrolment was reset) from the old one."""
+    enrolment = courses_selectors.completed_enrolment(
+        person=person, course=course, credit_year=cycle
+    )
+    if enrolment is None or enrolment.completed_at is None:
+        if replaces is not None:
+            return replaces.completed_on, replaces.basis
+        return None, wording.CompletionBasis.LESSONS
+    return timezone.localdate(enrolment.completed_at), wording.basis_for(
+        completion_rule=course.completion_rule, exam_passed=enrolment.exam_passed_at is not None
+    )
+
+
 def _new_certificate(
     *, person: Person, course: CoursePage, cycle: int, replaces: Certificate | None = None
 ) -> Certificate:
     template = template_for(course)
     today = timezone.localdate()
-    prefix = template.serial_prefix if template else "ZJ"
+    prefix = template.effective_serial_prefix if template else settings.CERTIFICATE_SERIAL_PREFIX
+    completed_on, basis = _completion_facts(
+        person=person, course=course, cycle=cycle, replaces=replaces
+    )
     expires_on = None
     if template and template.valid_months:
         expires_on = _add_months(today, template.valid_months)
@@ -117,8 +136,10 @@ def _new_certificate(
         credit_hours=courses_selectors.course_credit_hours(
             person=person, course=course, credit_year=cycle
         ),
-        issuer=template.issuer if template else DEFAULT_ISSUER,
+        issuer=template.effective_issuer if template else settings.CERTIFICATE_ISSUER,
         issued_on=today,
+        completed_on=completed_on,
+        basis=basis,
         expires_on=expires_on,
         template=template,
         replaces=replaces,
@@ -161,6 +182,8 @@ def content_of(certificate: Certificate) -> rendering.CertificateContent:
         issuer=certificate.issuer,
         verify_url=verify_url(certificate.code),
         expires_on=certificate.expires_on,
+        completed_on=certificate.completed_on,
+        basis=certificate.basis,
     )
 
 
@@ -177,22 +200,27 @@ def layout_of(template: CertificateTemplate | None) -> rendering.Layout:
 
 
 def verify_url(code: str) -> str:
-    """The public address printed under the QR code: the site's base URL, no login."""
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("certificates:verify", args=[code])
+    """The public address printed under the QR code: the site's base URL (SITE_URL)."""
+    return settings.SITE_URL.rstrip("/") + reverse("certificates:verify", args=[code])
 
 
 def template_preview_pdf(*, template: CertificateTemplate) -> bytes:
     """A template rendered for a made-up holder, as the admin's live preview shows it."""
     today = timezone.localdate()
+    course = template.course
     content = rendering.CertificateContent(
         holder_name="张晓明",
-        course_title=template.course.title if template.course else "数字政府建设概论",
-        credit_hours=template.course.credit_hours if template.course else Decimal("12.0"),
+        course_title=course.title if course else "数字政府建设概论",
+        credit_hours=course.credit_hours if course else Decimal("12.0"),
         issued_on=today,
-        serial=f"{template.serial_prefix}-{today.year}-000123",
-        issuer=template.issuer or DEFAULT_ISSUER,
+        serial=f"{template.effective_serial_prefix}-{today.year}-000123",
+        issuer=template.effective_issuer,
         verify_url=verify_url("PREVIEW0000000000"[:CODE_LENGTH]),
         expires_on=_add_months(today, template.valid_months) if template.valid_months else None,
+        completed_on=today - timedelta(days=3),
+        basis=wording.basis_for(
+            completion_rule=course.completion_rule if course else "lessons", exam_passed=True
+        ),
     )
     return rendering.render_pdf(content, layout_of(template))
 
@@ -308,7 +336,7 @@ def certificate_reissue(*, certificate: Certificate, by: Person, reason: str = "
             action="certificate.reissue",
             obj=new,
             subject_person_id=person.pk,
-            subject_path=person.org_unit.path,
+            subject_path=person.org_unit.path if person.org_unit_id else "",
             before={"certificate": old.pk, "serial": old.serial, "status": old.status},
             after={"certificate": new.pk, "serial": new.serial, "holder_name": new.holder_name},
             note=reason,
@@ -515,7 +543,8 @@ def zip_entry_name(certificate: Certificate) -> str:
     """``<unit>/<name>-<employee number>-<serial>.pdf``, each part made safe: whatever a
     unit or a person is called, an entry never climbs out of the folder it is unpacked in
     (no ``..``, no slashes, no drive letters, no control characters)."""
-    unit = _zip_part(certificate.person.org_unit.name)
+    org_unit = certificate.person.org_unit if certificate.person.org_unit_id else None
+    unit = _zip_part(org_unit.name if org_unit else _("No unit"))
     stem = "-".join(
         _zip_part(part)
         for part in (

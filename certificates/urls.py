@@ -6,7 +6,9 @@ app_name = "certificates"
 
 urlpatterns = [
     path("verify/", views.verify_form, name="verify_form"),
-    path("verify/<str:code>/", views.verify, name="verify"),
+    # <path:>: whatever is typed after /verify/ (a/b included) gets the page that says no
+    # certificate has it, not the generic 404.
+    path("verify/<path:code>/", views.verify, name="verify"),
     path("certificates/", views.my_certificates, name="my_certificates"),
     path(
         "certificates/<str:code>/download/",

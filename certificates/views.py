@@ -43,36 +43,63 @@ def rate_limited(request: HttpRequest, scope: str, limit: int) -> bool:
 
 @require_GET
 def verify_form(request: HttpRequest) -> HttpResponse:
-    """Type a code (from the paper) instead of scanning the QR code."""
+    """Type the verification code or the serial number from the paper instead of scanning
+    the QR code. A code leads to its page; a serial is shown here (it is guessable, so the
+    look-up counts against the same limit, and the page never shows the code)."""
     raw = request.GET.get("code", "")
-    # People copy codes with spaces and dashes; anything else cannot be part of one.
-    code = "".join(raw.split()).replace("-", "").upper()
-    if not code:
+    if not raw.strip():
         return render(request, "certificates/verify_form.html")
-    if not selectors.CODE_PATTERN.match(code):
-        return render(
+    if len(raw) > selectors.LOOKUP_MAX_LENGTH:
+        return _verify_refused(
             request,
-            "certificates/verify_form.html",
-            {
-                "error": _(
-                    "A verification code has 16 letters and digits, as printed under the QR code."
-                ),
-                "code": raw[:64],
-            },
-            status=400,
+            _(
+                "That is longer than any verification code or serial number. Type the 16 "
+                "letters and digits under the QR code, or the number after 证书编号."
+            ),
         )
-    return redirect("certificates:verify", code=code)
+    lookup = selectors.lookup_parse(raw)
+    if lookup is None:
+        return _verify_refused(
+            request,
+            _(
+                "This is neither a verification code (16 letters and digits, printed under the "
+                "QR code) nor a serial number (like ZJ-2026-000123, printed after 证书编号)."
+            ),
+            typed=raw,
+        )
+    if lookup.code:
+        return redirect("certificates:verify", code=lookup.code)
+    return _verify_result(request, selectors.verification(serial=lookup.serial))
+
+
+def _verify_refused(request: HttpRequest, error: str, typed: str = "") -> HttpResponse:
+    return render(
+        request,
+        "certificates/verify_form.html",
+        {"error": error, "code": typed[: selectors.LOOKUP_MAX_LENGTH]},
+        status=400,
+    )
+
+
+def _verify_result(request: HttpRequest, facts: selectors.Verification | None) -> HttpResponse:
+    if rate_limited(request, "verify", VERIFY_LIMIT):
+        return render(request, "certificates/rate_limited.html", status=429)
+    if facts is None:
+        # The same page for an unknown, a malformed, a pending and a failed certificate.
+        return render(request, "certificates/verify_not_found.html", status=404)
+    return render(request, "certificates/verify.html", {"facts": facts})
 
 
 @require_GET
 def verify(request: HttpRequest, code: str) -> HttpResponse:
-    """The public facts of a certificate; unknown and malformed codes are a plain 404."""
-    if rate_limited(request, "verify", VERIFY_LIMIT):
-        return render(request, "certificates/rate_limited.html", status=429)
-    facts = selectors.verification(code)
-    if facts is None:
-        raise Http404
-    return render(request, "certificates/verify.html", {"facts": facts})
+    """The public facts of a certificate (the QR code's address); a code or serial nobody
+    holds is a 404 page saying so, revealing nothing else."""
+    lookup = selectors.lookup_parse(code[: selectors.LOOKUP_MAX_LENGTH + 1])
+    if lookup is None or len(code) > selectors.LOOKUP_MAX_LENGTH:
+        return _verify_result(request, None)
+    if lookup.code:
+        return _verify_result(request, selectors.verification(lookup.code))
+    return _verify_result(request, selectors.verification(serial=lookup.serial))
 
 
 # --- learners -------------------------------------------------------------------------------
@@ -143,7 +170,10 @@ def hr_certificates(request: PersonRequest) -> HttpResponse:
             "certificates": certificates[:HR_PAGE],
             "query": query,
             "form": form,
-            "jobs": selectors.bulk_jobs_of(person)[:10],
+            "jobs": [
+                (job, selectors.bulk_job_description(job))
+                for job in selectors.bulk_jobs_of(person)[:10]
+            ],
         },
     )
 
@@ -191,7 +221,15 @@ def hr_job(request: PersonRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(selectors.bulk_jobs_of(request.person), pk=job_id)
     if request.GET.get("format") == "json":
         return JsonResponse(_job_state(job))
-    return render(request, "certificates/hr_job.html", {"job": job, "state": _job_state(job)})
+    return render(
+        request,
+        "certificates/hr_job.html",
+        {
+            "job": job,
+            "state": _job_state(job),
+            "description": selectors.bulk_job_description(job),
+        },
+    )
 
 
 @hr_required

@@ -8,6 +8,7 @@ Every value here is checked, and a wrong one stops start-up with one sentence (a
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
@@ -70,6 +71,46 @@ def word_list(name: str, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def text(name: str, default: str, *, max_length: int) -> str:
+    """One line of printable text (a name printed on documents), at most ``max_length``."""
+    value = raw(name) or default
+    if len(value) > max_length:
+        raise ConfigError(f"{name} is {len(value)} characters long; at most {max_length}.")
+    if not value.isprintable():
+        raise ConfigError(f"{name}={value!r} holds a line break or a control character.")
+    return value
+
+
+def matching(name: str, default: str, pattern: str, describe: str) -> str:
+    """A value that must match ``pattern`` in full; ``describe`` says what is expected."""
+    value = raw(name) or default
+    if not re.fullmatch(pattern, value):
+        raise ConfigError(f"{name}={value!r} is not {describe}.")
+    return value
+
+
+def base_url(name: str, default: str) -> str:
+    """The site's public address: http(s)://host[:port], no path, query or fragment;
+    returned without a trailing slash."""
+    value = raw(name) or default
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 -- reading it checks the port (a number, 0 to 65535)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a URL with a valid port.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{name}={value!r} is not an address like https://elearning.example.gov.cn or "
+            "http://127.0.0.1:8000."
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ConfigError(
+            f"{name}={value!r} must be the site's root address only: no path, query, "
+            "fragment or user name."
+        )
+    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
 
 
 def existing_file(name: str) -> str:

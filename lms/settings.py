@@ -234,6 +234,11 @@ if bool(CERTIFICATE_SIGNING_P12) != bool(CERTIFICATE_SIGNING_PASSWORD):
         "CERTIFICATE_SIGNING_P12 and CERTIFICATE_SIGNING_PASSWORD go together: set both to "
         "sign certificates, or neither."
     )
+# Who issues certificates and how their serial numbers start, unless a template says otherwise.
+CERTIFICATE_ISSUER = config.text("CERTIFICATE_ISSUER", "浙江省公务员网络学院", max_length=120)
+CERTIFICATE_SERIAL_PREFIX = config.matching(
+    "CERTIFICATE_SERIAL_PREFIX", "ZJ", r"[A-Z]{1,8}", "one to eight capital letters (e.g. ZJ)"
+)
 
 # --- Authentication, sessions, lockout -----------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -387,7 +392,12 @@ DEFAULT_FROM_EMAIL = config.raw("DEFAULT_FROM_EMAIL", "e-academy@localhost")
 
 # --- Wagtail -------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = _("Civil-service e-academy")
-WAGTAILADMIN_BASE_URL = config.raw("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The portal's public address: the QR code and URL printed on every certificate, and links
+# in e-mails. `make run` passes the address it serves on.
+SITE_URL = config.base_url(
+    "LMS_SITE_URL", config.raw("WAGTAILADMIN_BASE_URL") or "http://127.0.0.1:8000"
+)
+WAGTAILADMIN_BASE_URL = config.raw("WAGTAILADMIN_BASE_URL") or SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "zip"]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
