@@ -18,8 +18,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from org.demo_data import DEMO_ACCOUNTS
+from demo import loader
 from tests.conftest import sign_in
+
+DEMO_ACCOUNTS = loader.load().org.accounts
 
 pytestmark = [
     pytest.mark.browser,

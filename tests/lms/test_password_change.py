@@ -11,9 +11,11 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client, RequestFactory
 
+from demo import loader
 from org import services
-from org.demo_data import DEMO_ACCOUNTS
 from tests import factories
+
+DEMO_ACCOUNTS = loader.load().org.accounts
 
 CHANGE = "/accounts/password/"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
