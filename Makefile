@@ -18,6 +18,10 @@ RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-n
 	fonts-hanazono gettext
 TEST_PACKAGES := chromium poppler-utils
 
+# Certificates printed by the demo point at the address it serves on, unless .env or the
+# environment says otherwise.
+RUN_ENV := env $$(grep -qs '^LMS_SITE_URL=' .env || echo "LMS_SITE_URL=$${LMS_SITE_URL:-http://$(HOST):$(PORT)}")
+
 # Tests never read a developer's .env: what they run against is set here or by .ci/run.
 TEST_ENV := DOTENV_FILE= DEBUG=true SECRET_KEY=test-only-key-never-used-outside-the-test-suite
 
@@ -64,9 +68,9 @@ $(STAMP)/certificate-fonts: certificates/fonts.py $(STAMP)/venv $(STAMP)/runtime
 run: $(STAMP)/venv $(STAMP)/runtime-packages $(STAMP)/certificate-fonts lms/locale/zh_Hans/LC_MESSAGES/django.mo
 	@scripts/dotenv.sh
 	@$(BIN)/python manage.py migrate --no-input -v 0
-	@$(BIN)/python manage.py seed_demo
+	@$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	@echo "Serving http://$(HOST):$(PORT)/  (Wagtail admin at /admin/; demo accounts in README.md)"
-	@$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: $(STAMP)/venv-dev
 	$(BIN)/ruff format --check .
