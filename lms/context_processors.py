@@ -16,14 +16,18 @@ CATALOGUE_URL_SECONDS = 300
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """``can_manage_training``: HR officers and administrators see the HR links (lazily)."""
-    user = request.user
+    # No user on a request refused before authentication ran (a 400 for an unknown host).
+    user = getattr(request, "user", None)
     return {
         "catalogue_url": SimpleLazyObject(lambda: _catalogue_url(request)),
         # HR officers and administrators are staff (org.services.person_account_sync), so
         # for the many learners this costs no query at all.
         "can_manage_training": SimpleLazyObject(
             lambda: bool(
-                user.is_authenticated and user.is_staff and request_scope(request).manages_people
+                user is not None
+                and user.is_authenticated
+                and user.is_staff
+                and request_scope(request).manages_people
             )
         ),
     }

@@ -16,7 +16,8 @@ from org import urls as org_urls
 
 urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The page comes back in the language chosen (Django's own view kept /en/ pages English).
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from celery.exceptions import TimeoutError as CeleryTimeout
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
+from django.urls import translate_url
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from lms import preflight
 from lms.tasks import health_probe
@@ -62,3 +66,41 @@ def _worker_round_trip() -> dict[str, object]:
     except Exception as error:  # broker or backend down: report it, do not raise a 500
         return {"status": "error", "error": str(error) or type(error).__name__}
     return {"status": "ok", "latency_ms": round((time.monotonic() - started) * 1000, 1)}
+
+
+@require_http_methods(["GET", "POST"])
+def set_language(request: HttpRequest) -> HttpResponseRedirect:
+    """Django's ``set_language``, but the page comes back in the language chosen.
+
+    Django translates ``next`` by resolving it in the language of the switching request
+    (the cookie's or the browser's), not of the page: ``/en/courses/`` resolved as Chinese
+    matches Wagtail's catch-all and comes back as ``/en/courses/``, still English. Here
+    the page's own language, read from its prefix, resolves it.
+    """
+    next_url = request.POST.get("next", request.GET.get("next")) or "/"
+    if not url_has_allowed_host_and_scheme(
+        url=next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    language = request.POST.get("language", "")
+    if request.method != "POST" or language not in dict(settings.LANGUAGES):
+        return HttpResponseRedirect(next_url)
+    response = HttpResponseRedirect(url_in_language(next_url, language))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+def url_in_language(url: str, language: str) -> str:
+    """The same page in ``language``: ``/en/courses/`` <-> ``/courses/``; other URLs as they are."""
+    path_language = translation.get_language_from_path(urlsplit(url).path)
+    with translation.override(path_language or settings.LANGUAGE_CODE):
+        return translate_url(url, language)
