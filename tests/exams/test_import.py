@@ -10,6 +10,8 @@ import time
 import tracemalloc
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
@@ -226,18 +228,55 @@ def filler_rows(first: int, last: int) -> Iterator[bytes]:
         )
 
 
-def measured(name: str, content: bytes) -> tuple[importing.Parsed, float, int]:
-    """The parse, its time, and (in a second run, tracemalloc slows it) its peak memory."""
-    started = time.perf_counter()
-    parsed = importing.parse(name, content)
-    elapsed = time.perf_counter() - started
+@dataclass
+class Reading:
+    """What a parse read before it answered: deterministic, unlike its time under load
+    (speed belongs in bench/)."""
+
+    parsed: importing.Parsed
+    rows_read: int  # rows the XLSX reader handed to the parser
+    workbook_opened: bool  # openpyxl was asked to open the file at all
+    xml_read: int  # bytes of XML decompressed by the tag count
+    peak: int  # bytes of memory at the peak of a second parse
+
+
+def measured(name: str, content: bytes, monkeypatch: pytest.MonkeyPatch) -> Reading:
+    """The parse, with the rows, the workbook and the XML it read counted, and its peak memory."""
+    import openpyxl
+
+    counts = {"rows": 0, "opened": 0, "xml": 0}
+    real_rows = importing._xlsx_rows
+    real_open = openpyxl.load_workbook
+    real_read = zipfile.ZipExtFile.read
+
+    def counted_rows(data: bytes) -> Iterator[Any]:
+        for row in real_rows(data):
+            counts["rows"] += 1
+            yield row
+
+    def counted_open(*args: Any, **kwargs: Any) -> Any:
+        counts["opened"] += 1
+        return real_open(*args, **kwargs)
+
+    def counted_read(self: Any, *args: Any) -> bytes:
+        chunk = real_read(self, *args)
+        if self.name.endswith((".xml", ".rels")):
+            counts["xml"] += len(chunk)
+        return chunk
+
+    with monkeypatch.context() as patch:
+        patch.setattr(importing, "_xlsx_rows", counted_rows)
+        patch.setattr(openpyxl, "load_workbook", counted_open)
+        patch.setattr(zipfile.ZipExtFile, "read", counted_read)
+        parsed = importing.parse(name, content)
+        observed = dict(counts)
     tracemalloc.start()
     try:
         importing.parse(name, content)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    return parsed, elapsed, peak
+    return Reading(parsed, observed["rows"], bool(observed["opened"]), observed["xml"], peak)
 
 
 @pytest.fixture(scope="module")
@@ -252,56 +291,60 @@ def million_row_bombs() -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("header", ["wrong header", "right header"])
-def test_an_xlsx_that_expands_to_a_million_rows_is_refused_at_once(million_row_bombs, header):
+def test_an_xlsx_that_expands_to_a_million_rows_is_refused_at_once(
+    million_row_bombs, header, monkeypatch
+):
     content = million_row_bombs[header]
     assert len(content) < 300 * 1024
 
-    parsed, elapsed, peak = measured("bomb.xlsx", content)
+    reading = measured("bomb.xlsx", content, monkeypatch)
 
-    assert not parsed.ok and not parsed.rows
-    assert len(parsed.file_errors) == 1
-    assert "20 MB" in parsed.file_errors[0], parsed.file_errors
-    assert elapsed < 2, elapsed  # 25 s and 366 MB before the fix; milliseconds now
-    assert peak < 4 * 1024 * 1024, peak  # never the expanded rows
+    assert not reading.parsed.ok and not reading.parsed.rows
+    assert len(reading.parsed.file_errors) == 1
+    assert "20 MB" in reading.parsed.file_errors[0], reading.parsed.file_errors
+    # Refused from the archive's directory: nothing decompressed, no workbook, no row.
+    assert reading.xml_read == 0 and not reading.workbook_opened and reading.rows_read == 0
+    assert reading.peak < 4 * 1024 * 1024, reading.peak  # never the expanded rows
 
 
-def test_an_xlsx_with_a_wrong_header_is_refused_after_reading_one_row(db):
+def test_an_xlsx_with_a_wrong_header_is_refused_after_reading_one_row(db, monkeypatch):
     # More rows than a sheet may have, under every archive limit and with no dimension
     # declared: the header decides first, so the message is about columns, not rows.
     content = hand_written_xlsx(["题目", "答案"], filler_rows(2, importing.MAX_SHEET_ROWS + 100))
 
-    parsed, elapsed, peak = measured("bank.xlsx", content)
+    reading = measured("bank.xlsx", content, monkeypatch)
 
-    assert parsed.file_errors[0].startswith(("Missing columns", "缺少列")), parsed.file_errors
-    assert not parsed.rows
-    assert elapsed < 2, elapsed
-    assert peak < 8 * 1024 * 1024, peak
+    assert reading.parsed.file_errors[0].startswith(("Missing columns", "缺少列"))
+    assert not reading.parsed.rows
+    assert reading.rows_read == 1  # the header, and nothing below it
+    assert reading.peak < 8 * 1024 * 1024, reading.peak
 
 
 @pytest.mark.parametrize("dimension", [None, "A1:A8000"])
-def test_an_xlsx_stops_being_read_at_the_row_limit(db, dimension):
+def test_an_xlsx_stops_being_read_at_the_row_limit(db, dimension, monkeypatch):
     content = hand_written_xlsx(
         importing.TEMPLATE_HEADERS,
         filler_rows(2, 2 * importing.MAX_SHEET_ROWS),
         dimension=dimension,
     )
 
-    parsed, elapsed, _peak = measured("bank.xlsx", content)
+    reading = measured("bank.xlsx", content, monkeypatch)
 
-    assert parsed.file_errors and not parsed.rows
-    assert str(importing.MAX_ROWS) in parsed.file_errors[0], parsed.file_errors
-    assert elapsed < 2, elapsed
+    assert reading.parsed.file_errors and not reading.parsed.rows
+    assert str(importing.MAX_ROWS) in reading.parsed.file_errors[0], reading.parsed.file_errors
+    # The header, one file's worth of questions and the one row too many; never the rest.
+    assert reading.rows_read <= importing.MAX_ROWS + 2, reading.rows_read
 
 
-def test_blank_rows_count_towards_the_sheet_limit(db):
+def test_blank_rows_count_towards_the_sheet_limit(db, monkeypatch):
     # A question far below the header: openpyxl would hand over every blank row between.
     content = hand_written_xlsx(importing.TEMPLATE_HEADERS, iter([sheet_row(1_000_000, GOOD)]))
 
-    parsed, elapsed, _peak = measured("bank.xlsx", content)
+    reading = measured("bank.xlsx", content, monkeypatch)
 
-    assert not parsed.rows
-    assert str(importing.MAX_SHEET_ROWS) in parsed.file_errors[0], parsed.file_errors
-    assert elapsed < 2, elapsed
+    assert not reading.parsed.rows
+    assert str(importing.MAX_SHEET_ROWS) in reading.parsed.file_errors[0]
+    assert reading.rows_read <= importing.MAX_SHEET_ROWS, reading.rows_read
 
 
 @pytest.mark.parametrize(
@@ -317,15 +360,19 @@ def test_blank_rows_count_towards_the_sheet_limit(db):
     ],
     ids=["many rows", "one wide row"],
 )
-def test_an_xlsx_with_more_xml_than_a_bank_needs_is_refused_before_openpyxl_reads_it(db, body):
+def test_an_xlsx_with_more_xml_than_a_bank_needs_is_refused_before_openpyxl_reads_it(
+    db, body, monkeypatch
+):
     content = hand_written_xlsx(importing.TEMPLATE_HEADERS, body())
     assert len(content) < importing.MAX_BYTES
 
-    parsed, elapsed, _peak = measured("bank.xlsx", content)
+    reading = measured("bank.xlsx", content, monkeypatch)
 
-    assert not parsed.rows
-    assert "300,000" in parsed.file_errors[0], parsed.file_errors
-    assert elapsed < 1, elapsed
+    assert not reading.parsed.rows
+    assert "300,000" in reading.parsed.file_errors[0], reading.parsed.file_errors
+    assert not reading.workbook_opened and reading.rows_read == 0
+    # The tag count stops within a megabyte of the limit, in 1 MB steps of XML.
+    assert reading.xml_read <= importing.MAX_UNCOMPRESSED_BYTES, reading.xml_read
 
 
 def test_a_full_bank_of_two_thousand_questions_passes_every_limit(db):
