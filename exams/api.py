@@ -38,6 +38,17 @@ def _refused(error: ValidationError, code: int = status.HTTP_400_BAD_REQUEST) ->
     return Response({"detail": " ".join(error.messages)}, status=code)
 
 
+def _allowance(allowance: selectors.Allowance) -> dict[str, Any]:
+    """The attempts part of a response, from the one allowance rule."""
+    return {
+        "attempts_allowed": allowance.allowed,
+        "attempts_used": allowance.used,
+        "attempts_remaining": allowance.remaining,
+        "can_start": allowance.can_start,
+        "refusal": allowance.refusal,
+    }
+
+
 class QuestionSerializer(serializers.Serializer[Any]):
     position = serializers.IntegerField()
     kind = serializers.CharField()
@@ -100,7 +111,11 @@ class AttemptStart(APIView):
         try:
             attempt = services.attempt_start(exam=exam, person=person)
         except services.AttemptRefused as error:
-            return _refused(error, status.HTTP_409_CONFLICT)
+            body = {"detail": " ".join(error.messages)}
+            return Response(
+                body | _allowance(selectors.attempt_allowance(exam, person)),
+                status=status.HTTP_409_CONFLICT,
+            )
         body = AttemptDetailSerializer(attempt, context={"drawn": attempt.drawn}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -198,15 +213,15 @@ class AttemptResult(APIView):
     def get(self, request: PersonApiRequest, public_id: str) -> Response:
         attempt = _attempt(request, public_id)
         body: dict[str, Any] = dict(AttemptSerializer(attempt).data)
+        allowance = selectors.attempt_allowance(attempt.exam, request.person)
+        release = selectors.review_release(attempt, allowance=allowance)
+        body["attempts"] = _allowance(allowance)
+        body["review_note"] = release.sentence
         body["review"] = None
-        if selectors.review_allowed(attempt):
+        if release.shows_answers:
             body["review"] = [
-                {
-                    **item,
-                    "points": str(item["points"]),
-                    "score": str(item["score"]) if item["score"] is not None else None,
-                }
-                for item in selectors.attempt_review(attempt)
+                item.as_json()
+                for item in selectors.attempt_review(attempt, with_key=release.shows_key)
             ]
         return Response(body)
 

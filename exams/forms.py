@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from exams import services
 from exams.models import Difficulty, Exam, ExamOverride, Question, QuestionCategory, QuestionKind
@@ -22,7 +23,7 @@ def _lines(text: str) -> list[str]:
 
 
 class QuestionForm(forms.ModelForm[Question]):
-    kind = forms.ChoiceField(label=_("Type"), choices=QuestionKind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("question", "Type"), choices=QuestionKind.choices)
     stem = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 3}))
     options = forms.CharField(
         label=_("Options"),

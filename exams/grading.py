@@ -61,7 +61,8 @@ def check_response(version: Any, response: Any) -> Any:
             raise ResponseInvalid(_("An option is not one of the question's options."))
         return sorted(set(response))
     if kind == FILL:
-        blanks = len(version.answer)
+        # A fill-in edited into having no blanks takes (and earns) nothing, never a 500.
+        blanks = len(version.answer) if isinstance(version.answer, list) else 0
         if (
             not isinstance(response, list)
             or len(response) != blanks
@@ -104,11 +105,14 @@ def grade(version: Any, response: Any, points: Decimal) -> Decimal | None:
             return _round(points / 2)
         return Decimal("0")
     if kind == FILL:
-        accepted = [{normalise(option) for option in blank} for blank in version.answer]
+        key = version.answer if isinstance(version.answer, list) else []
+        accepted = [{normalise(str(option)) for option in blank} for blank in key]
+        if not accepted or not isinstance(response, list):
+            return Decimal("0")
         right = sum(
             1
-            for given, options in zip(response, accepted, strict=True)
-            if normalise(given) in options
+            for given, options in zip(response, accepted, strict=False)
+            if normalise(str(given)) in options
         )
         return _round(points * right / len(accepted))
     raise ResponseInvalid(f"Unknown kind of question: {kind}.")

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from treebeard.mp_tree import MP_Node
@@ -23,7 +24,7 @@ from org.models import Person
 class QuestionCategory(MP_Node):
     """A node of the question bank's category tree (e.g. 信息安全 > 等级保护)."""
 
-    name = models.CharField(_("name"), max_length=80)
+    name = models.CharField(pgettext_lazy("question category", "name"), max_length=80)
 
     node_order_by: ClassVar[list[str]] = ["name"]
 
@@ -84,7 +85,9 @@ class QuestionVersion(models.Model):
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
-    kind = models.CharField(_("type"), max_length=12, choices=QuestionKind.choices)
+    kind = models.CharField(
+        pgettext_lazy("question", "type"), max_length=12, choices=QuestionKind.choices
+    )
     stem = models.TextField(_("question"))
     # [{"id": "a", "text": "..."}, ...]; empty for fill-in and short answers.
     options = models.JSONField(_("options"), default=list, blank=True)
@@ -116,9 +119,26 @@ class GradingMethod(models.TextChoices):
 
 
 class ReviewPolicy(models.TextChoices):
-    NEVER = "never", _("Never: score only")
-    AFTER_SUBMIT = "after_submit", _("Right after the attempt is finished")
+    """When a learner may see more than their score and pass (Moodle's review times).
+
+    Whatever the policy, the score and pass of a graded attempt are always shown.
+    """
+
+    # The default: nothing to copy from while attempts remain.
+    AFTER_LAST_ATTEMPT = (
+        "after_last_attempt",
+        _("After the learner's last attempt, or when the exam closes"),
+    )
+    AFTER_SUBMIT = "after_submit", _("Right after each attempt (for practice)")
     AFTER_CLOSE = "after_close", _("After the exam closes")
+    NEVER = "never", _("Never: score only")
+
+
+class ReviewContent(models.TextChoices):
+    """What the review shows once the policy allows it."""
+
+    FULL = "full", _("The learner's answers, the correct answers and explanations")
+    RESPONSES = "responses", _("The learner's answers and points only, no correct answers")
 
 
 class Exam(ClusterableModel):
@@ -155,7 +175,20 @@ class Exam(ClusterableModel):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     review_policy = models.CharField(
-        _("review"), max_length=14, choices=ReviewPolicy.choices, default=ReviewPolicy.AFTER_SUBMIT
+        pgettext_lazy("exam", "review"),
+        max_length=20,
+        choices=ReviewPolicy.choices,
+        default=ReviewPolicy.AFTER_LAST_ATTEMPT,
+        help_text=_(
+            "The score and pass are always shown. Answers and explanations shown while "
+            "attempts remain can be copied into the next attempt."
+        ),
+    )
+    review_content = models.CharField(
+        _("what the review shows"),
+        max_length=10,
+        choices=ReviewContent.choices,
+        default=ReviewContent.FULL,
     )
     shuffle_questions = models.BooleanField(_("shuffle questions"), default=True)
     shuffle_options = models.BooleanField(_("shuffle options"), default=True)
@@ -179,6 +212,7 @@ class Exam(ClusterableModel):
                 FieldPanel("pass_percent"),
                 FieldPanel("grading_method"),
                 FieldPanel("review_policy"),
+                FieldPanel("review_content"),
                 FieldPanel("shuffle_questions"),
                 FieldPanel("shuffle_options"),
             ],
@@ -236,7 +270,9 @@ class ExamDrawRule(models.Model):
     difficulty = models.PositiveSmallIntegerField(
         _("difficulty"), choices=Difficulty.choices, null=True, blank=True
     )
-    kind = models.CharField(_("type"), max_length=12, choices=QuestionKind.choices, blank=True)
+    kind = models.CharField(
+        pgettext_lazy("question", "type"), max_length=12, choices=QuestionKind.choices, blank=True
+    )
     count = models.PositiveSmallIntegerField(
         _("number of questions"), validators=[MinValueValidator(1)]
     )
@@ -285,11 +321,15 @@ class ExamOverride(models.Model):
         return f"{self.exam_id}/{self.person_id}: +{self.extra_minutes}m +{self.extra_attempts}"
 
 
+GRACE_SECONDS = 30  # answers sent in the last moments still arrive after the deadline
+
+
 class AttemptState(models.TextChoices):
-    IN_PROGRESS = "in_progress", _("In progress")
-    SUBMITTED = "submitted", _("Submitted")
+    # Contexts: courses translate "In progress" as 学习中, Wagtail "Submitted" as 已提交.
+    IN_PROGRESS = "in_progress", pgettext_lazy("attempt state", "In progress")
+    SUBMITTED = "submitted", pgettext_lazy("attempt state", "Submitted")
     EXPIRED = "expired", _("Time ran out")
-    GRADED = "graded", _("Graded")
+    GRADED = "graded", pgettext_lazy("attempt state", "Graded")
 
 
 class Attempt(models.Model):

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from exams import review
 from exams.models import (
+    GRACE_SECONDS,
     Answer,
     Attempt,
     AttemptQuestion,
     AttemptState,
     Exam,
+    ExamOverride,
     GradingMethod,
+    ReviewContent,
     ReviewPolicy,
 )
 from org.models import Person
@@ -30,6 +36,16 @@ def exam_result(*, exam: Exam, person: Person) -> Attempt | None:
     return graded.order_by("-score", "number").first()
 
 
+def result_among(exam: Exam, attempts: Sequence[Attempt]) -> Attempt | None:
+    """``exam_result`` over attempts already read (the exam list reads them all at once)."""
+    graded = [attempt for attempt in attempts if attempt.state == AttemptState.GRADED]
+    if not graded:
+        return None
+    if exam.grading_method == GradingMethod.LAST:
+        return max(graded, key=lambda attempt: attempt.number)
+    return min(graded, key=lambda attempt: (-(attempt.score or 0), attempt.number))
+
+
 def exams_open_to(person: Person) -> QuerySet[Exam]:
     """Published exams a person may take: course exams only for people enrolled in the course."""
     return (
@@ -39,9 +55,164 @@ def exams_open_to(person: Person) -> QuerySet[Exam]:
     )
 
 
+def exam_is_open(exam: Exam, *, now: datetime | None = None) -> bool:
+    """Published and inside its window: an attempt could start now."""
+    now = now or timezone.now()
+    return bool(
+        exam.is_published
+        and (exam.opens_at is None or exam.opens_at <= now)
+        and (exam.closes_at is None or now < exam.closes_at)
+    )
+
+
+def exam_has_questions(exam: Exam) -> bool:
+    """Whether the exam has fixed questions or draw rules at all (a start draws the rest)."""
+    return exam.fixed_questions.exists() or exam.draw_rules.exists()
+
+
 def attempt_of(person: Person, public_id: Any) -> Attempt | None:
     """One of the person's own attempts by its opaque id; anybody else's is None (a 404)."""
     return Attempt.objects.select_related("exam").filter(person=person, public_id=public_id).first()
+
+
+# --- attempts allowed: the one rule ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What a person may do at an exam now. The service that starts attempts, the API and
+    every page take the number of attempts and the reason for a refusal from here."""
+
+    allowed: int  # the exam's attempts plus the person's extra attempts
+    extra_attempts: int
+    used: int  # every attempt started counts, open and timed-out ones too
+    minutes: int  # the time limit of a new attempt, extra minutes included
+    deadline: datetime  # when a new attempt started now would end (the exam's close at latest)
+    ends_at_close: bool  # the exam closes before the time limit would run out
+    resumable: bool  # an attempt is open with time left: starting continues it
+    refusal: str  # why no new attempt can start; "" when one can
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.allowed - self.used)
+
+    @property
+    def can_start(self) -> bool:
+        return self.resumable or not self.refusal
+
+    @property
+    def remaining_after_start(self) -> int:
+        """Attempts left once the one about to start is used."""
+        return self.remaining if self.resumable else max(0, self.remaining - 1)
+
+
+def allowance_of(
+    *,
+    exam: Exam,
+    attempts: Sequence[tuple[str, datetime]],
+    override: ExamOverride | None,
+    now: datetime,
+) -> Allowance:
+    """The allowance from what is already read: the person's (state, deadline) per attempt
+    and their override. ``attempt_start`` calls it on the rows it has locked."""
+    extra_attempts = override.extra_attempts if override else 0
+    minutes = exam.duration_minutes + (override.extra_minutes if override else 0)
+    allowed = exam.attempts_allowed + extra_attempts
+    grace = timedelta(seconds=GRACE_SECONDS)
+    resumable = any(
+        state == AttemptState.IN_PROGRESS and now <= deadline + grace
+        for state, deadline in attempts
+    )
+    used = len(attempts)
+    refusal = ""
+    if not exam.is_published:
+        refusal = _("This exam is not open.")
+    elif exam.opens_at and now < exam.opens_at:
+        refusal = _("This exam opens at %s.") % timezone.localtime(exam.opens_at).strftime(
+            "%Y-%m-%d %H:%M"
+        )
+    elif exam.closes_at and now >= exam.closes_at:
+        refusal = _("This exam has closed.")
+    elif used >= allowed:
+        refusal = _("You have used all your attempts at this exam.")
+    full_time = now + timedelta(minutes=minutes)
+    deadline = min(full_time, exam.closes_at) if exam.closes_at else full_time
+    return Allowance(
+        allowed=allowed,
+        extra_attempts=extra_attempts,
+        used=used,
+        minutes=minutes,
+        deadline=deadline,
+        ends_at_close=deadline < full_time,
+        resumable=resumable,
+        refusal=refusal,
+    )
+
+
+def allowances_for(
+    person: Person,
+    exams: Sequence[Exam],
+    *,
+    attempts: dict[int, list[Attempt]] | None = None,
+    now: datetime | None = None,
+) -> dict[int, Allowance]:
+    """Each exam's allowance for one person: two queries whatever the number of exams
+    (one when their attempts are given)."""
+    now = now or timezone.now()
+    if attempts is None:
+        attempts = attempts_by_exam(person, exams)
+    overrides = {
+        override.exam_id: override
+        for override in ExamOverride.objects.filter(person=person, exam__in=list(exams))
+    }
+    return {
+        exam.pk: allowance_of(
+            exam=exam,
+            attempts=[(a.state, a.deadline) for a in attempts.get(exam.pk, [])],
+            override=overrides.get(exam.pk),
+            now=now,
+        )
+        for exam in exams
+    }
+
+
+def attempt_allowance(exam: Exam, person: Person, *, now: datetime | None = None) -> Allowance:
+    """One exam's allowance for one person."""
+    return allowances_for(person, [exam], now=now)[exam.pk]
+
+
+def my_exams(person: Person, *, course_id: int | None = None) -> list[dict[str, Any]]:
+    """The learner's exam list: each open exam with its attempts, allowance and the result
+    that counts, in a fixed number of queries."""
+    exams_qs = exams_open_to(person).select_related("course").order_by("title")
+    if course_id is not None:
+        exams_qs = exams_qs.filter(course_id=course_id)
+    exams = list(exams_qs)
+    attempts = attempts_by_exam(person, exams)
+    allowances = allowances_for(person, exams, attempts=attempts)
+    return [
+        {
+            "exam": exam,
+            "attempts": attempts.get(exam.pk, []),
+            "allowance": allowances[exam.pk],
+            "result": result_among(exam, attempts.get(exam.pk, [])),
+        }
+        for exam in exams
+    ]
+
+
+def course_exam_destination(person: Person, course_id: int) -> Exam | None:
+    """The one exam of a course the learner can go to now, or None (several, or none)."""
+    now = timezone.now()
+    candidates = [
+        exam
+        for exam in exams_open_to(person).filter(course_id=course_id).order_by("title")
+        if exam_is_open(exam, now=now)
+    ]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+# --- the paper, and the review --------------------------------------------------------------
 
 
 def attempt_paper(
@@ -61,14 +232,17 @@ def attempt_paper(
     paper = []
     for question, answer in rows:
         version = question.version
-        texts = {str(option["id"]): option["text"] for option in version.options}
         paper.append(
             {
                 "position": question.position,
                 "kind": version.kind,
+                "kind_label": review.kind_label(version.kind),
                 "stem": version.stem,
-                "options": [{"id": key, "text": texts[key]} for key in question.option_order],
-                "blanks": len(version.answer or []) if version.kind == "fill" else 0,
+                "options": [
+                    {"id": key, "letter": letter, "text": text}
+                    for key, letter, text in review.shown_options(version, question.option_order)
+                ],
+                "blanks": review.blank_count(version),
                 "points": question.points,
                 "response": answer.response if answer else None,
                 "saved_at": answer.saved_at if answer else None,
@@ -79,78 +253,91 @@ def attempt_paper(
 
 
 def _blank_values(version: Any, answer: Any) -> list[tuple[int, str]]:
-    if version.kind != "fill":
-        return []
     given = answer.response if answer and isinstance(answer.response, list) else []
     return [
-        (index, given[index] if index < len(given) else "")
-        for index in range(len(version.answer or []))
+        (index, str(given[index]) if index < len(given) else "")
+        for index in range(review.blank_count(version))
     ]
 
 
-def review_allowed(attempt: Attempt, *, now: Any = None) -> bool:
-    """Whether answers and explanations may be shown, per the exam's review policy."""
+@dataclass(frozen=True)
+class ReviewRelease:
+    """What the learner may see of a finished attempt besides score and pass, and when."""
+
+    shows_answers: bool  # their answers and the points of each question
+    shows_key: bool  # the correct answers and explanations
+    sentence: str  # when (or whether) the answers will be shown, in plain words
+
+
+def review_release(
+    attempt: Attempt, *, allowance: Allowance | None = None, now: datetime | None = None
+) -> ReviewRelease:
+    """The exam's review policy applied to one attempt (docs/exams.md, "Review")."""
     now = now or timezone.now()
-    if attempt.state in (AttemptState.IN_PROGRESS,):
-        return False
-    policy = attempt.exam.review_policy
+    exam = attempt.exam
+    if attempt.state == AttemptState.IN_PROGRESS:
+        return ReviewRelease(False, False, "")
+    closed = exam.closes_at is not None and now >= exam.closes_at
+    closes = timezone.localtime(exam.closes_at).strftime("%Y-%m-%d %H:%M") if exam.closes_at else ""
+    policy = exam.review_policy
     if policy == ReviewPolicy.NEVER:
-        return False
-    if policy == ReviewPolicy.AFTER_CLOSE:
-        return attempt.exam.closes_at is not None and now >= attempt.exam.closes_at
-    return True
-
-
-def attempt_review(attempt: Attempt) -> list[dict[str, Any]]:
-    """Per question: the learner's answer, the key, points earned and the explanation."""
-    review = []
-    for item, question in zip(
-        attempt_paper(attempt),
-        attempt.paper.select_related("version", "answer").order_by("position"),
-        strict=True,
-    ):
-        answer = getattr(question, "answer", None)
-        review.append(
-            {
-                **item,
-                "correct_answer": question.version.answer,
-                "response_text": describe_response(item, item["response"]),
-                "correct_text": describe_response(item, question.version.answer),
-                "explanation": question.version.explanation,
-                "score": answer.score if answer else Decimal("0"),
-                "feedback": answer.feedback if answer else "",
-            }
+        return ReviewRelease(
+            False, False, _("This exam shows the score only; answers are not published.")
         )
-    return review
-
-
-def describe_response(item: dict[str, Any], value: Any) -> str | None:
-    """An answer or key as people read it: option letters as shown on this paper, with text.
-
-    Option ids are stable internals ("a", "b"); the letters follow the attempt's shuffled
-    order, so "B" here is the B the candidate saw. Fill-ins join their blanks with " | ".
-    """
-    if value is None:
-        return None
-    kind = item["kind"]
-    if kind in ("single", "true_false", "multiple"):
-        labels = {
-            option["id"]: f"{chr(ord('A') + index)}. {option['text']}"
-            for index, option in enumerate(item["options"])
-        }
-        chosen = value if isinstance(value, list) else [value]
-        return "; ".join(labels.get(str(option), str(option)) for option in chosen)
-    if kind == "fill":
-        return " | ".join(
-            "/".join(blank) if isinstance(blank, list) else str(blank) for blank in value
+    released = policy == ReviewPolicy.AFTER_SUBMIT or closed
+    if policy == ReviewPolicy.AFTER_LAST_ATTEMPT and not released:
+        allowance = allowance or attempt_allowance(exam, attempt.person, now=now)
+        released = allowance.remaining == 0 and not allowance.resumable
+        if not released:
+            if closes:
+                sentence = _(
+                    "The answers and explanations are shown once you have used all your "
+                    "attempts, or when the exam closes on %(closes)s."
+                ) % {"closes": closes}
+            else:
+                sentence = _(
+                    "The answers and explanations are shown once you have used all your "
+                    "attempts, or when the exam closes."
+                )
+            return ReviewRelease(False, False, sentence)
+    if not released:
+        if closes:
+            sentence = _(
+                "The answers and explanations are shown when the exam closes on %(closes)s."
+            ) % {"closes": closes}
+        else:
+            sentence = _("The answers and explanations are shown when the exam closes.")
+        return ReviewRelease(False, False, sentence)
+    if exam.review_content == ReviewContent.RESPONSES:
+        return ReviewRelease(
+            True, False, _("This exam shows your answers and points; not the correct answers.")
         )
-    return str(value)
+    return ReviewRelease(True, True, "")
 
 
-def attempts_by_exam(person: Person, exams: list[Exam]) -> dict[int, list[Attempt]]:
+def review_allowed(attempt: Attempt, *, now: Any = None) -> bool:
+    """Whether the learner may see the review of their answers now."""
+    return review_release(attempt, now=now).shows_answers
+
+
+def attempt_questions(attempt: Attempt) -> list[AttemptQuestion]:
+    """The attempt's paper with versions, answers and graders, in one query."""
+    return list(
+        attempt.paper.select_related("version", "answer", "answer__graded_by").order_by("position")
+    )
+
+
+def attempt_review(attempt: Attempt, *, with_key: bool = True) -> list[review.ReviewItem]:
+    """Per question, in words: the answer given, the key (``with_key``), points, explanation."""
+    return review.review_items(
+        attempt_questions(attempt), with_key=with_key, attempt_state=attempt.state
+    )
+
+
+def attempts_by_exam(person: Person, exams: Sequence[Exam]) -> dict[int, list[Attempt]]:
     """The person's attempts at each of ``exams``, oldest first, in one query."""
     grouped: dict[int, list[Attempt]] = {}
-    for attempt in Attempt.objects.filter(person=person, exam__in=exams).order_by("number"):
+    for attempt in Attempt.objects.filter(person=person, exam__in=list(exams)).order_by("number"):
         grouped.setdefault(attempt.exam_id, []).append(attempt)
     return grouped
 
@@ -163,6 +350,10 @@ class ItemStatistic:
     answered: int
     facility: float  # mean share of the points earned: 1.0 everyone right, 0.0 nobody
     discrimination: float | None  # upper 27% minus lower 27% facility; None with few attempts
+
+    @property
+    def kind_label(self) -> str:
+        return review.kind_label(self.kind)
 
 
 MIN_ATTEMPTS_FOR_DISCRIMINATION = 10
@@ -196,12 +387,14 @@ def item_statistics(attempts: QuerySet[Attempt]) -> list[ItemStatistic]:
         "answer__score",
         "version__question_id",
         "version__question__current_version__stem",
+        "version__stem",
         "version__kind",
     )
-    for attempt_id, points, score, question_id, stem, kind in rows:
+    for attempt_id, points, score, question_id, stem, asked, kind in rows:
         share = float((score or 0) / points) if points else 0.0
         shares.setdefault(question_id, []).append((attempt_id, share))
-        stems[question_id] = (stem or "", kind)
+        # The question as it reads now; the text the attempt had when it has no current one.
+        stems[question_id] = (stem or asked or "", kind)
     statistics = []
     for question_id, values in shares.items():
         facility = sum(share for _id, share in values) / len(values)
@@ -300,31 +493,9 @@ def attempt_visible_to(user: Any, scope: Scope, public_id: Any) -> Attempt | Non
     )
 
 
-def attempt_detail(attempt: Attempt) -> list[dict[str, Any]]:
-    """The review of an attempt with what staff need besides: rubric, grader, answer id."""
-    staff = {
-        question.position: question
-        for question in attempt.paper.select_related("version", "answer", "answer__graded_by")
-    }
-    detail = []
-    for item in attempt_review(attempt):
-        question = staff[item["position"]]
-        answer = getattr(question, "answer", None)
-        detail.append(
-            {
-                **item,
-                "rubric": question.version.rubric,
-                "answer_id": answer.pk if answer else None,
-                "graded_by": answer.graded_by if answer else None,
-                "awaiting_grading": bool(
-                    answer
-                    and question.version.kind == "short"
-                    and answer.graded_by_id is None
-                    and attempt.state in (AttemptState.SUBMITTED, AttemptState.EXPIRED)
-                ),
-            }
-        )
-    return detail
+def attempt_detail(attempt: Attempt) -> list[review.ReviewItem]:
+    """The review of an attempt for staff: always with the key, rubric and grader."""
+    return attempt_review(attempt, with_key=True)
 
 
 def grading_queue(exam: Exam | None = None) -> QuerySet[Answer]:
@@ -341,3 +512,17 @@ def grading_queue(exam: Exam | None = None) -> QuerySet[Answer]:
         "attempt_question__attempt__exam",
         "attempt_question__attempt__person__org_unit",
     ).order_by("attempt_question__attempt__finished_at", "attempt_question__position")
+
+
+def grading_queue_page(exam: Exam | None, *, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` answers of the queue, each with its question and answer in words."""
+    return [
+        {
+            "answer": answer,
+            "question": answer.attempt_question,
+            "attempt": answer.attempt_question.attempt,
+            "kind_label": review.kind_label(answer.attempt_question.version.kind),
+            "response_text": review.plain_text(answer.response),
+        }
+        for answer in grading_queue(exam)[:limit]
+    ]

@@ -25,8 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses import services as courses_services
-from exams import grading
+from exams import grading, selectors
 from exams.models import (
+    GRACE_SECONDS,
     Answer,
     Attempt,
     AttemptQuestion,
@@ -40,7 +41,6 @@ from exams.models import (
 )
 from org.models import Person
 
-GRACE_SECONDS = 30  # answers sent in the last moments still arrive after the deadline
 TRUE_FALSE_OPTIONS = [{"id": "true", "text": "正确"}, {"id": "false", "text": "错误"}]
 
 
@@ -168,22 +168,17 @@ def attempt_start(*, exam: Exam, person: Person, now: datetime | None = None) ->
             return Attempt.objects.get(pk=pk)
         attempt_finalise_expired(attempt_id=pk, now=now)
 
-    if not exam.is_published:
-        raise AttemptRefused(_("This exam is not open."))
-    if exam.opens_at and now < exam.opens_at:
-        raise AttemptRefused(_("This exam opens at %s.") % timezone.localtime(exam.opens_at))
-    if exam.closes_at and now >= exam.closes_at:
-        raise AttemptRefused(_("This exam has closed."))
-    override = ExamOverride.objects.filter(exam=exam, person=person).first()
-    extra_attempts = override.extra_attempts if override else 0
-    extra_minutes = override.extra_minutes if override else 0
-    used = len(attempts)  # finalising an attempt closes it; it still counts as used
-    if used >= exam.attempts_allowed + extra_attempts:
-        raise AttemptRefused(_("You have used all your attempts at this exam."))
-
-    deadline = now + timedelta(minutes=exam.duration_minutes + extra_minutes)
-    if exam.closes_at:
-        deadline = min(deadline, exam.closes_at)
+    # The same rule the pages and the API show (selectors.allowance_of), on the rows locked.
+    allowance = selectors.allowance_of(
+        exam=exam,
+        attempts=[(state, deadline) for _pk, state, deadline in attempts],
+        override=ExamOverride.objects.filter(exam=exam, person=person).first(),
+        now=now,
+    )
+    if allowance.refusal:
+        raise AttemptRefused(allowance.refusal)
+    used = allowance.used  # finalising an attempt closes it; it still counts as used
+    deadline = allowance.deadline
     paper = _draw_paper(exam)
     try:
         with transaction.atomic():

@@ -7,6 +7,7 @@ app_name = "exams"
 urlpatterns = [
     path("exams/", views.my_exams, name="my_exams"),
     path("exams/<id:exam_id>/", views.exam_start, name="start"),
+    path("exams/course/<id:course_id>/", views.exams_for_course, name="for_course"),
     path("exams/attempts/<uuid:public_id>/", views.attempt_page, name="attempt"),
     path("exams/attempts/<uuid:public_id>/result/", views.attempt_result, name="result"),
 ]

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from courses.models import CoursePage
 from exams import importing, selectors, services
 from exams.forms import ManualGradeForm
 from exams.models import Answer, Attempt, AttemptState, Exam
@@ -94,35 +95,61 @@ def question_import_template(request: StaffRequest, fmt: str) -> HttpResponse:
 @person_required
 @require_GET
 def my_exams(request: PersonRequest) -> HttpResponse:
-    """Exams open to the learner, with their attempts and the result that counts."""
-    person = request.person
-    exams = list(selectors.exams_open_to(person).select_related("course").order_by("title"))
-    attempts = selectors.attempts_by_exam(person, exams)
-    rows = [
-        {
-            "exam": exam,
-            "attempts": attempts.get(exam.pk, []),
-            "result": selectors.exam_result(exam=exam, person=person),
-        }
-        for exam in exams
-    ]
-    return render(request, "exams/my_exams.html", {"rows": rows})
+    """Exams open to the learner, with their attempts and the result that counts; ``course``
+    narrows the list to one course's exams (where the course page's link may land)."""
+    course = None
+    raw = request.GET.get("course", "")
+    if raw:
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+            raise Http404
+        course = get_object_or_404(CoursePage, pk=int(raw))
+    rows = selectors.my_exams(request.person, course_id=course.pk if course else None)
+    return render(request, "exams/my_exams.html", {"rows": rows, "course": course})
+
+
+@person_required
+@require_GET
+def exams_for_course(request: PersonRequest, course_id: int) -> HttpResponse:
+    """From a course page to its exam: the start page of its one open exam, otherwise the
+    learner's exams of that course, with a sentence saying why."""
+    course = get_object_or_404(CoursePage, pk=course_id)
+    exam = selectors.course_exam_destination(request.person, course.pk)
+    if exam is not None:
+        return redirect("exams:start", exam_id=exam.pk)
+    return redirect(f"{reverse('exams:my_exams')}?course={course.pk}")
 
 
 @person_required
 def exam_start(request: PersonRequest, exam_id: int) -> HttpResponse:
-    """The exam's instructions; a POST starts (or resumes) the attempt."""
+    """What starting means (time limit, attempts left, the clock starts at once); starting
+    or continuing is a POST of the confirmation form, and a second POST resumes."""
     person = request.person
-    exam = get_object_or_404(selectors.exams_open_to(person), pk=exam_id)
+    exam = get_object_or_404(selectors.exams_open_to(person).select_related("course"), pk=exam_id)
     if request.method == "POST":
+        if request.POST.get("confirm") != "start":
+            messages.error(request, _("Confirm with the button to start the exam."))
+            return redirect("exams:start", exam_id=exam.pk)
         try:
             attempt = services.attempt_start(exam=exam, person=person)
         except services.AttemptRefused as error:
             messages.error(request, " ".join(error.messages))
         else:
             return redirect("exams:attempt", public_id=attempt.public_id)
-    used = selectors.attempts_by_exam(person, [exam]).get(exam.pk, [])
-    return render(request, "exams/exam_start.html", {"exam": exam, "attempts": used})
+        return redirect("exams:start", exam_id=exam.pk)
+    attempts = selectors.attempts_by_exam(person, [exam])
+    allowance = selectors.allowances_for(person, [exam], attempts=attempts)[exam.pk]
+    used = attempts.get(exam.pk, [])
+    return render(
+        request,
+        "exams/exam_start.html",
+        {
+            "exam": exam,
+            "attempts": used,
+            "allowance": allowance,
+            "has_questions": selectors.exam_has_questions(exam),
+            "result": selectors.result_among(exam, used),
+        },
+    )
 
 
 @person_required
@@ -141,12 +168,14 @@ def attempt_page(request: PersonRequest, public_id: str) -> HttpResponse:
             services.attempt_submit(attempt=attempt)
             return redirect("exams:result", public_id=attempt.public_id)
         return redirect("exams:attempt", public_id=attempt.public_id)
+    paper = selectors.attempt_paper(attempt)
     return render(
         request,
         "exams/attempt.html",
         {
             "attempt": attempt,
-            "paper": selectors.attempt_paper(attempt),
+            "paper": paper,
+            "answered": sum(1 for item in paper if item["response"] is not None),
             "server_now": timezone.now(),
         },
     )
@@ -185,8 +214,15 @@ def attempt_result(request: PersonRequest, public_id: str) -> HttpResponse:
     attempt = selectors.attempt_of(request.person, public_id)
     if attempt is None:
         raise Http404
-    review = selectors.attempt_review(attempt) if selectors.review_allowed(attempt) else None
-    return render(request, "exams/result.html", {"attempt": attempt, "review": review})
+    release = selectors.review_release(attempt)
+    review = None
+    if release.shows_answers:
+        review = selectors.attempt_review(attempt, with_key=release.shows_key)
+    return render(
+        request,
+        "exams/result.html",
+        {"attempt": attempt, "release": release, "review": review},
+    )
 
 
 # --- trainers and HR: results -------------------------------------------------------------
@@ -257,14 +293,13 @@ def grading_queue(request: StaffRequest) -> HttpResponse:
         if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
             raise Http404
         exam = get_object_or_404(Exam, pk=request.GET["exam"])
-    queue = selectors.grading_queue(exam)
     return render(
         request,
         "exams/grading_queue.html",
         {
             "exam": exam,
-            "answers": queue[:QUEUE_PAGE],
-            "waiting": queue.count(),
+            "items": selectors.grading_queue_page(exam, limit=QUEUE_PAGE),
+            "waiting": selectors.grading_queue(exam).count(),
             "form": ManualGradeForm(),
         },
     )

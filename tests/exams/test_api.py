@@ -63,8 +63,15 @@ def test_a_learner_takes_an_exam_through_the_api(api, exam):
     assert submitted["state"] == "graded" and submitted["passed"] is True
     result = api.get(f"/api/v1/attempts/{attempt['id']}/result/").json()
     assert result["score"] == "4.00"
+    # One of two attempts used: score and pass, and when the answers will be shown.
+    assert result["review"] is None and result["review_note"]
+    assert result["attempts"]["attempts_remaining"] == 1
+    exam.review_policy = "after_submit"
+    exam.save()
+    result = api.get(f"/api/v1/attempts/{attempt['id']}/result/").json()
     # The paper is shuffled: the single-choice questions carry the explanations.
     assert all(item["explanation"] for item in result["review"] if item["kind"] == "single")
+    assert all(item["correct_text"] for item in result["review"])
     assert [a["number"] for a in api.get("/api/v1/attempts/").json()] == [1]
 
 

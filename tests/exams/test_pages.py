@@ -26,7 +26,7 @@ def test_a_learner_takes_an_exam_with_plain_forms(client, learner, exam):
     listing = client.get("/exams/").content.decode()
     assert exam.title in listing
 
-    started = client.post(f"/exams/{exam.pk}/")
+    started = client.post(f"/exams/{exam.pk}/", {"confirm": "start"})
     attempt = Attempt.objects.get()
     assert started["Location"] == f"/exams/attempts/{attempt.public_id}/"
 
