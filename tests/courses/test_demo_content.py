@@ -125,6 +125,13 @@ def test_exactly_the_security_and_introduction_courses_require_an_exam():
     }
 
 
+def test_the_catalogue_offers_well_over_the_annual_target():
+    # Defect 14: with 14 学时 on offer nobody could reach a 30 学时 target.
+    catalogue = loader.load().catalogue
+    offered = sum(course.credit_hours for course in catalogue.courses)
+    assert offered >= catalogue.plan.target_hours + 10
+
+
 def test_no_text_contains_a_placeholder():
     for lesson in lessons():
         for text in texts(lesson):

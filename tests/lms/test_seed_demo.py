@@ -4,6 +4,7 @@ the demo catalogue, all read from demo/ by the loader."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -234,6 +235,24 @@ def test_it_builds_the_catalogue_with_real_lessons_and_a_provincial_plan(seeded,
     assert plan.courses.count() == 3
     # Everyone in the province is enrolled in each of the plan's courses.
     assert Enrolment.objects.filter(training_plan=plan).count() == 3 * Person.objects.count()
+
+
+def test_the_demo_learner_can_reach_the_annual_target_with_room_to_spare(seeded, db):
+    # Defect 14: the catalogue offered about half of the 30 学时 target.
+    from django.utils import timezone
+
+    from courses import selectors as course_selectors
+    from courses.models import CoursePage
+
+    learner = demo_person("learner")
+    target = course_selectors.credit_target_for(learner, year=timezone.localdate().year)
+    assert target == Decimal("30")
+    offered = sum(course.credit_hours for course in course_selectors.published_courses())
+    assert offered >= target + 10
+    assigned = sum(
+        CoursePage.objects.filter(enrolments__person=learner).values_list("credit_hours", flat=True)
+    )
+    assert assigned < target  # the electives matter
 
 
 def test_every_demo_course_has_a_question_bank_and_an_exam_that_can_be_taken(seeded, db):
