@@ -10,6 +10,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from lms import home
 from org import selectors as org_selectors
 from org.access import access
 
@@ -40,4 +41,6 @@ class HomePage(Page):
             context["roles"] = roles.roles
             context["hr_scopes"] = roles.hr_scopes
             context["ancestry"] = org_selectors.org_unit_ancestry(person.org_unit)
+            context["home"] = home.learner_home(person)
+        context["work_links"] = home.work_links(request)
         return context
