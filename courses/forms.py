@@ -6,14 +6,59 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from anyascii import anyascii
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.models import Page
 
 from org.models import OrgUnit, Person, Rank
+
+SLUG_MAX = 60
+
+
+def ascii_slug(text: str) -> str:
+    """A readable ASCII slug for a title: pinyin for Chinese, a hyphen between syllables
+    ("电子政务概论" -> "dian-zi-zheng-wu-gai-lun"). A Chinese slug would reach the learner
+    as a percent-encoded address. anyascii comes with Wagtail."""
+    words = []
+    for char in text:
+        if ord(char) < 128:
+            words.append(char)
+        else:
+            words.append(f" {anyascii(char)} ")
+    slug = slugify("".join(words))[:SLUG_MAX].strip("-")
+    return slug.rsplit("-", 1)[0] if len(slug) == SLUG_MAX and "-" in slug else slug
+
+
+class AsciiSlugPageForm(WagtailAdminPageForm):
+    """Page forms whose slug is ASCII: a typed ASCII slug is kept as it is; an empty one,
+    or one in Chinese (the editor copies the title), becomes pinyin, unique among the
+    page's siblings."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            # Left empty, it is spelled from the title (clean_slug).
+            self.fields["slug"].required = False
+
+    def clean_slug(self) -> str:
+        slug: str = self.cleaned_data.get("slug") or ""
+        if slug and slug.isascii():
+            return slug
+        base = ascii_slug(slug or self.cleaned_data.get("title") or "")
+        if not base:
+            return slug  # nothing to spell: Wagtail's own rules apply
+        parent = getattr(self, "parent_page", None)
+        candidate, suffix = base, 1
+        while parent is not None and not Page._slug_is_available(candidate, parent, self.instance):
+            suffix += 1
+            candidate = f"{base}-{suffix}"
+        return candidate
 
 
 def _publishing(form: WagtailAdminPageForm) -> bool:
@@ -21,7 +66,7 @@ def _publishing(form: WagtailAdminPageForm) -> bool:
     return "action-publish" in form.data
 
 
-class CoursePageForm(WagtailAdminPageForm):
+class CoursePageForm(AsciiSlugPageForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         hours = cleaned.get("credit_hours")
@@ -37,7 +82,7 @@ class CoursePageForm(WagtailAdminPageForm):
         return cleaned
 
 
-class LessonPageForm(WagtailAdminPageForm):
+class LessonPageForm(AsciiSlugPageForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         body = cleaned.get("body")

@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -142,7 +143,8 @@ class CoursePage(Page):
         *Page.content_panels,
         MultiFieldPanel(
             [
-                FieldPanel("category"),
+                # Five categories: a plain select, not the snippet chooser's modal.
+                FieldPanel("category", widget=forms.Select),
                 FieldPanel("credit_hours"),
                 FieldPanel("completion_rule"),
                 FieldPanel("trainer"),

@@ -1,8 +1,13 @@
-"""Wagtail admin: course categories for trainers, annual credit targets for administrators."""
+"""Wagtail admin: course categories for trainers, annual credit targets for administrators,
+and the page editor's guard against a second save racing an autosave."""
 
 from __future__ import annotations
 
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -30,3 +35,9 @@ class CreditTargetViewSet(SnippetViewSet):
 
 register_snippet(CourseCategoryViewSet)
 register_snippet(CreditTargetViewSet)
+
+
+@hooks.register("insert_editor_js")
+def save_after_autosave() -> SafeString:
+    """A save clicked during an autosave waits for it (courses/js/admin_save_guard.js)."""
+    return format_html('<script src="{}" defer></script>', static("courses/js/admin_save_guard.js"))
