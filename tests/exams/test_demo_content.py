@@ -68,7 +68,7 @@ def test_no_text_is_a_placeholder(slug):
 def test_the_demo_exams_keep_answers_back_while_attempts_remain():
     settings = loader.load().exams.settings
     assert settings.attempts_allowed > 1
-    assert settings.review_policy in (None, ReviewPolicy.AFTER_LAST_ATTEMPT)
+    assert settings.review_policy == ReviewPolicy.AFTER_LAST_ATTEMPT
 
 
 def copy_demo(tmp_path: Path) -> Path:

@@ -272,6 +272,7 @@ def test_every_demo_course_has_a_question_bank_and_an_exam_that_can_be_taken(see
         assert kinds == {"single", "multiple", "true_false", "fill", "short"}
     learner = Person.objects.get(user__username="learner")
     exam = Exam.objects.get(course__title="信息安全保障体系")
+    assert exam.review_policy == "after_last_attempt"
     attempt = exam_services.attempt_start(exam=exam, person=learner)
     assert attempt.paper.count() == 14
     assert attempt.max_score == 100
