@@ -313,14 +313,3 @@ def _unique_name(rng: random.Random, tables: PeopleTables, taken: set[str]) -> s
         if name not in taken and len(set(name)) == len(name):
             taken.add(name)
             return name
-
-
-def __getattr__(name: str) -> tuple[DemoAccount, ...]:
-    # Until tests/lms/test_browser_csp.py and tests/lms/test_password_change.py read the
-    # accounts from demo.loader (requested in /work/notes/requests.md, issue 11): the demo
-    # accounts live in demo/org/accounts.yaml now.
-    if name == "DEMO_ACCOUNTS":
-        from demo import loader
-
-        return loader.load().org.accounts
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
