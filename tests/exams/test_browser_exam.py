@@ -46,7 +46,7 @@ def test_answers_given_offline_are_sent_on_reconnect_and_graded(
     sign_in(page, live_server.url, "learner", factories.PASSWORD)
 
     page.goto(f"{live_server.url}/exams/{exam.pk}/")
-    page.get_by_role("button", name="开始或继续考试").click()
+    page.locator("#start button[type=submit]").click()
     page.locator("#q1").wait_for()
     page.locator('#q1 input[value="c"]').check()
     page.locator("#q1 .save-state", has_text="已保存").wait_for(timeout=10_000)
@@ -81,7 +81,7 @@ def test_extra_time_given_during_the_attempt_keeps_the_page_from_submitting_at_z
     page.on("dialog", lambda dialog: dialog.accept())
     sign_in(page, live_server.url, "learner", factories.PASSWORD)
     page.goto(f"{live_server.url}/exams/{exam.pk}/")
-    page.get_by_role("button", name="开始或继续考试").click()
+    page.locator("#start button[type=submit]").click()
     page.locator("#q1").wait_for()
     attempt = Attempt.objects.get()
     # The page is loaded with 3 seconds left; then a trainer grants 10 more minutes.

@@ -125,7 +125,7 @@ def test_answers_given_while_the_server_restarts_are_kept_and_graded(
     with _gunicorn(port, log_path):
         sign_in(page, base, "learner", factories.PASSWORD)
         page.goto(f"{base}/exams/{exam.pk}/")
-        page.get_by_role("button", name="开始或继续考试").click()
+        page.locator("#start button[type=submit]").click()
         page.locator("#q1").wait_for()
         page.locator('#q1 input[value="c"]').check()
         page.locator("#q1 .save-state", has_text="已保存").wait_for(timeout=10_000)

@@ -46,7 +46,32 @@
     var nav = exam.querySelector('[data-nav="' + position + '"]');
     if (nav) nav.classList.toggle("answered", state === "saved");
     if (nav) nav.classList.toggle("pending", state !== "saved");
+    var count = document.getElementById("answered-count");
+    if (count) count.textContent = exam.querySelectorAll(".nav-item.answered").length;
   }
+
+  // The sticky bar: its real height keeps a jumped-to question below it (scroll-margin-top
+  // in site.css); the navigator is open on a wide screen, and on a phone it folds away
+  // again once a question is chosen, so the bar is one line when the page scrolls there.
+  var head = document.getElementById("exam-head");
+  var navigatorBox = document.getElementById("navigator-box");
+  var wide = window.matchMedia("(min-width: 48rem)");
+  function measureHead() {
+    if (head) exam.style.setProperty("--exam-head-height", head.offsetHeight + "px");
+  }
+  if (navigatorBox) {
+    navigatorBox.open = wide.matches;
+    navigatorBox.addEventListener("toggle", measureHead);
+    navigatorBox.addEventListener("click", function (event) {
+      if (event.target.closest(".nav-item") && !wide.matches) {
+        navigatorBox.open = false;
+        measureHead();
+      }
+    });
+  }
+  if (window.ResizeObserver && head) new ResizeObserver(measureHead).observe(head);
+  window.addEventListener("resize", measureHead);
+  measureHead();
 
   function send(position) {
     var response = queue[position];
