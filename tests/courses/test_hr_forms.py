@@ -205,3 +205,27 @@ def test_the_worst_input_to_the_plan_form_is_a_form_error_and_nothing_is_stored(
     response = officer.post("/hr/plans/", data)
     assert response.status_code in (200, 400)
     assert not TrainingPlan.objects.exists()
+
+
+def test_a_plan_whose_courses_are_gone_says_so(officer, tree, hangzhou_hr):
+    from courses import services
+
+    plan = services.training_plan_create(
+        created_by=hangzhou_hr,
+        name="空计划",
+        org_unit=tree.hangzhou,
+        credit_year=2026,
+        due_date=date(2026, 12, 31),
+        courses=[factories.course_create()],
+    )
+    plan.courses.clear()
+    response = officer.get(f"/hr/plans/{plan.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "尚未包含课程" in page or "This plan has no courses." in page
+
+
+def test_a_person_at_the_root_of_the_scope_is_shown_with_a_short_path(officer, hangzhou_hr):
+    response = officer.get("/hr/offline-credit/", {"employee_number": hangzhou_hr.employee_number})
+    assert response.status_code == 200
+    assert "<dd>杭州市</dd>" in response.content.decode()

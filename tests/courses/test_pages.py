@@ -148,3 +148,40 @@ def test_my_learning_shows_due_dates_overdue_marks_and_credit_progress(signed_in
     assert "2026-01-31" in page
     assert "已逾期" in page or "Overdue" in page
     assert "学时" in page
+
+
+def test_a_course_that_needs_its_exam_links_to_it(signed_in, learner):
+    from django.urls import reverse
+
+    course = factories.course_create(lessons=1, rule="lessons_and_exam")
+    exam_url = reverse("exams:for_course", args=[course.pk])
+
+    before = signed_in.get(course.url).content.decode()
+    assert f'href="{exam_url}"' in before  # signed in, not yet enrolled
+    services.enrolment_elect(person=learner, course=course)
+    services.enrolment_record_exam_pass(person=learner, course=course)
+    after = signed_in.get(course.url).content.decode()
+    assert f'href="{exam_url}"' in after
+    assert "考试已通过" in after or "Exam passed" in after
+
+
+def test_a_course_without_an_exam_or_a_visitor_gets_no_exam_link(client, signed_in):
+    from django.urls import reverse
+
+    plain = factories.course_create(lessons=1)
+    with_exam = factories.course_create(lessons=1, rule="lessons_and_exam")
+    assert "/exams/course/" not in signed_in.get(plain.url).content.decode()
+    signed_in.logout()
+    page = client.get(with_exam.url).content.decode()
+    assert reverse("exams:for_course", args=[with_exam.pk]) not in page
+
+
+def test_a_course_without_lessons_says_so(signed_in, learner):
+    course = factories.course_create(lessons=0)
+    services.enrolment_elect(person=learner, course=course)
+
+    response = signed_in.get(course.url)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "还没有课时" in page or "no lessons yet" in page
