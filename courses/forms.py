@@ -152,7 +152,7 @@ class DescribedForm(forms.Form):
                 field.widget.attrs.pop("aria-describedby", None)
 
 
-class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class UnitChoiceField(forms.ModelChoiceField):
     """Units labelled with their path, since many units share a short name (办公室)."""
 
     labels: dict[int, str]
@@ -209,7 +209,7 @@ class TrainingPlanForm(DescribedForm):
         return _plain_text(self.cleaned_data["name"])
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         due, year = cleaned.get("due_date"), cleaned.get("credit_year")
         if due is not None and year is not None and due.year != year:
             self.add_error("due_date", _("The due date must fall in the credit year."))
