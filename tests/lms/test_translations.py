@@ -24,7 +24,6 @@ from django.core.management.commands import makemessages
 
 ROOT = Path(settings.BASE_DIR)
 CATALOGUE = Path("lms/locale/zh_Hans/LC_MESSAGES/django.po")
-COMPILED = CATALOGUE.with_suffix(".mo")
 NEEDS_GETTEXT = pytest.mark.skipif(
     shutil.which("xgettext") is None or shutil.which("msgmerge") is None,
     reason="needs gettext (make installs it)",
@@ -193,13 +192,16 @@ def test_every_string_of_the_project_is_translated_to_chinese(tmp_path: Path, mo
         pytest.fail("\n".join(problems), pytrace=False)
 
 
-def test_the_compiled_catalogue_matches_its_source():
-    if not (ROOT / COMPILED).exists():
-        pytest.fail(f"{COMPILED} is missing: run make (it compiles the catalogue with msgfmt)")
-    with (ROOT / COMPILED).open("rb") as handle:
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_the_compiled_catalogue_matches_its_source(domain):
+    source = CATALOGUE.with_name(f"{domain}.po")
+    compiled_path = source.with_suffix(".mo")
+    if not (ROOT / compiled_path).exists():
+        pytest.fail(f"{compiled_path} is missing: run make (it compiles the catalogues)")
+    with (ROOT / compiled_path).open("rb") as handle:
         compiled: dict[Any, str] = dict(gettext.GNUTranslations(handle)._catalog)  # type: ignore[attr-defined]
     expected: dict[Any, str] = {}
-    for entry in read_po(ROOT / CATALOGUE):
+    for entry in read_po(ROOT / source):
         if entry.fuzzy or not entry.translated:
             continue
         key = f"{entry.context}\x04{entry.msgid}" if entry.context else entry.msgid
@@ -216,7 +218,48 @@ def test_the_compiled_catalogue_matches_its_source():
     )
     if stale:
         pytest.fail(
-            f"{COMPILED} does not match {CATALOGUE} for {len(stale)} string(s); "
+            f"{compiled_path} does not match {source} for {len(stale)} string(s); "
             "run make (it compiles the catalogue with msgfmt):\n  " + "\n  ".join(stale[:30]),
             pytrace=False,
         )
+
+
+def _library_msgids(pattern: str) -> set[str]:
+    import glob
+
+    from wagtail import __file__ as wagtail_init
+
+    site_packages = Path(wagtail_init).parents[1]
+    msgids: set[str] = set()
+    for path in glob.glob(str(site_packages / pattern), recursive=True):
+        msgids.update(entry.msgid for entry in read_po(Path(path)))
+    return msgids
+
+
+def test_the_library_strings_we_translate_are_still_the_libraries():
+    # lms/third_party_strings.py copies msgids of Wagtail, Django's admin and django-axes;
+    # after an upgrade a changed one would silently fall back to English.
+    import axes
+
+    source = ROOT / "lms" / "third_party_strings.py"
+    lists: dict[str, list[str]] = {}
+    for node in ast.parse(source.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.List):
+            name = node.targets[0].id  # type: ignore[attr-defined]
+            lists[name] = [
+                call.args[0].value
+                for call in node.value.elts
+                if isinstance(call, ast.Call) and isinstance(call.args[0], ast.Constant)
+            ]
+    assert set(lists) == {"WAGTAIL", "DJANGO_ADMIN", "AXES"}
+    wagtail = _library_msgids("wagtail/**/locale/en/LC_MESSAGES/django.po")
+    django_admin = _library_msgids("django/contrib/admin/locale/en/LC_MESSAGES/django.po")
+    axes_code = "".join(path.read_text() for path in Path(axes.__file__).parent.glob("*.py"))
+    gone = [f"Wagtail: {msgid!r}" for msgid in lists["WAGTAIL"] if msgid not in wagtail]
+    gone += [f"Django admin: {m!r}" for m in lists["DJANGO_ADMIN"] if m not in django_admin]
+    gone += [f"django-axes: {m!r}" for m in lists["AXES"] if f'_("{m}")' not in axes_code]
+    wagtail_js = _library_msgids("wagtail/admin/locale/en/LC_MESSAGES/djangojs.po")
+    ours_js = read_po(ROOT / CATALOGUE.with_name("djangojs.po"))
+    gone += [f"Wagtail JS: {e.msgid!r}" for e in ours_js if e.msgid not in wagtail_js]
+    gone += [f"untranslated in djangojs.po: {e.msgid!r}" for e in ours_js if not e.translated]
+    assert not gone, "no longer msgids of their library:\n  " + "\n  ".join(gone)
