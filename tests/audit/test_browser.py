@@ -64,7 +64,7 @@ def test_an_administrator_browses_the_whole_trail(live_server, pages, viewport):
     assert page.locator("h1").inner_text() == "审计日志"
     body = page.locator("main").inner_text()
     assert "甬江人" in body and "钱塘江" in body and "登录" in body
-    page.locator("details summary").first.click()
+    page.locator("main details summary").first.click()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"audit-admin-{viewport}.png"), full_page=True)
 
