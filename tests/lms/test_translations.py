@@ -247,7 +247,7 @@ def test_the_library_strings_we_translate_are_still_the_libraries():
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.List):
             name = node.targets[0].id  # type: ignore[attr-defined]
             lists[name] = [
-                call.args[0].value
+                str(call.args[0].value)
                 for call in node.value.elts
                 if isinstance(call, ast.Call) and isinstance(call.args[0], ast.Constant)
             ]
