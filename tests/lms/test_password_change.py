@@ -14,6 +14,7 @@ from django.test import Client, RequestFactory
 from demo import loader
 from org import services
 from tests import factories
+from tests.browser import open_site_menu
 
 DEMO_ACCOUNTS = loader.load().org.accounts
 
@@ -173,9 +174,10 @@ def test_a_learner_changes_their_password_in_the_browser(
     page.locator("#id_username").fill("learner")
     page.locator("#id_password").fill(factories.PASSWORD)
     page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}{prefix}/")
 
     page.goto(f"{live_server.url}{prefix}/")
+    open_site_menu(page)
     page.get_by_role("link", name=words["link"]).click()
     page.locator("#id_old_password").fill(factories.PASSWORD)
     page.locator("#id_new_password1").fill("Short-2026")
