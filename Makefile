@@ -55,7 +55,9 @@ $(STAMP)/venv-dev: requirements-dev.txt $(STAMP)/venv
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-lms/locale/zh_Hans/LC_MESSAGES/django.mo: lms/locale/zh_Hans/LC_MESSAGES/django.po $(STAMP)/runtime-packages
+CATALOGUES := lms/locale/zh_Hans/LC_MESSAGES/django.mo lms/locale/zh_Hans/LC_MESSAGES/djangojs.mo
+
+lms/locale/zh_Hans/LC_MESSAGES/%.mo: lms/locale/zh_Hans/LC_MESSAGES/%.po $(STAMP)/runtime-packages
 	@msgfmt --check -o $@ $<
 
 # Certificate fonts: Noto CJK faces cut to GB 2312 (and the rest of Noto's hanzi for rare
@@ -65,7 +67,7 @@ $(STAMP)/certificate-fonts: certificates/fonts.py $(STAMP)/venv $(STAMP)/runtime
 	@DEBUG=true $(BIN)/python manage.py certificate_fonts
 	@touch $@
 
-run: $(STAMP)/venv $(STAMP)/runtime-packages $(STAMP)/certificate-fonts lms/locale/zh_Hans/LC_MESSAGES/django.mo
+run: $(STAMP)/venv $(STAMP)/runtime-packages $(STAMP)/certificate-fonts $(CATALOGUES)
 	@scripts/dotenv.sh
 	@$(BIN)/python manage.py migrate --no-input -v 0
 	@$(RUN_ENV) $(BIN)/python manage.py seed_demo
@@ -80,12 +82,12 @@ lint: $(STAMP)/venv-dev
 	$(TEST_ENV) $(BIN)/python manage.py check --fail-level WARNING
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
-test: $(STAMP)/venv-dev $(STAMP)/test-packages $(STAMP)/certificate-fonts lms/locale/zh_Hans/LC_MESSAGES/django.mo lint
+test: $(STAMP)/venv-dev $(STAMP)/test-packages $(STAMP)/certificate-fonts $(CATALOGUES) lint
 	$(TEST_ENV) $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 # The services leg (.ci/run): the same suite on PostgreSQL, Redis and a real worker.
 # Needs DATABASE_URL, REDIS_URL and CELERY_BROKER_URL in the environment.
-test-services: $(STAMP)/venv-dev $(STAMP)/test-packages $(STAMP)/certificate-fonts lms/locale/zh_Hans/LC_MESSAGES/django.mo
+test-services: $(STAMP)/venv-dev $(STAMP)/test-packages $(STAMP)/certificate-fonts $(CATALOGUES)
 	DOTENV_FILE= DEBUG=true SECRET_KEY=test-only-key-never-used-outside-the-test-suite \
 	LMS_REQUIRE_SERVICES=1 $(BIN)/pytest -n 2 --create-db $(PYTEST_ARGS)
 
