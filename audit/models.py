@@ -7,6 +7,7 @@ import json
 from datetime import UTC
 from typing import Any, ClassVar, NoReturn
 
+from django.apps import apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -120,6 +121,16 @@ class AuditRecord(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditRecordImmutable("Audit records cannot be deleted; they are pruned by age.")
+
+    @property
+    def object_kind(self) -> str:
+        """The object's kind in the reader's language (人员 for ``org.person``); the stored
+        label for a model that no longer exists."""
+        try:
+            model = apps.get_model(self.object_type)
+        except (LookupError, ValueError):
+            return self.object_type
+        return str(model._meta.verbose_name)
 
     @property
     def action_label(self) -> str:

@@ -141,3 +141,19 @@ def test_the_page_speaks_chinese_and_english(client, platform_admin):
     client.force_login(platform_admin.user)
     assert "审计日志" in client.get(URL).content.decode()
     assert "Audit trail" in client.get("/en" + URL).content.decode()
+
+
+def test_objects_are_named_by_their_kind_in_the_readers_language(
+    client, platform_admin, hangzhou_person
+):
+    about(hangzhou_person, note="按类型显示")
+    client.force_login(platform_admin.user)
+    body = client.get(URL, {"q": "按类型显示"}).content.decode()
+    assert f"人员 {hangzhou_person.pk}" in body
+    assert "org.person" not in body
+
+
+def test_a_record_of_a_model_that_no_longer_exists_keeps_its_stored_kind(platform_admin):
+    record = audit_record(action="export", note="旧模型")
+    record.object_type = "gone.model"
+    assert record.object_kind == "gone.model"
