@@ -8,7 +8,7 @@ import subprocess
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.utils import timezone, translation
@@ -200,7 +200,7 @@ def test_a_template_that_names_its_own_issuer_and_prefix_keeps_them(learner, set
 
 def _red_share(png: Path) -> float:
     image = Image.open(png).convert("RGB")
-    pixels = list(image.get_flattened_data())
+    pixels = cast(list[tuple[int, int, int]], list(image.get_flattened_data()))
     red = sum(1 for r, g, b in pixels if r > 150 and g < 110 and b < 120)
     return red / len(pixels)
 

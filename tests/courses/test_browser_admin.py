@@ -51,7 +51,10 @@ def test_save_draft_during_an_autosave_creates_one_course(trainer, live_server, 
     statuses: list[int] = []
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("response", lambda r: r.request.method == "POST" and statuses.append(r.status))
+    page.on(
+        "response",
+        lambda r: statuses.append(r.status) if r.request.method == "POST" else None,
+    )
     page.goto(live_server.url + add_url)
     page.wait_for_timeout(2500)  # the editor notes the blank form first
     page.locator("#id_title").press_sequentially("政务数据安全治理实务", delay=30)

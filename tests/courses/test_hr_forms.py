@@ -4,6 +4,7 @@ and the worst input refused whole."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -91,7 +92,7 @@ def test_recent_records_are_scoped_and_paginated(officer, tree, learner, hangzho
     outsider = factories.person_create(unit=tree.ningbo_data_bureau, real_name="宁波人")
     services.credit_record_offline(
         person=outsider,
-        hours=1,
+        hours=Decimal(1),
         reason="宁波的培训",
         awarded_on=date(2026, 3, 1),
         entered_by=outsider,
@@ -99,7 +100,7 @@ def test_recent_records_are_scoped_and_paginated(officer, tree, learner, hangzho
     for day in range(1, 26):
         services.credit_record_offline(
             person=learner,
-            hours=1,
+            hours=Decimal(1),
             reason=f"专题{day}",
             awarded_on=date(2026, 3, day),
             entered_by=xihu_hr,

@@ -4,6 +4,7 @@ a traceback, with DEBUG off as in production."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -32,7 +33,7 @@ def quiet_error_log(caplog):
     caplog.set_level(logging.CRITICAL, logger="django.security")
 
 
-def get(path: str) -> object:
+def get(path: str) -> Any:
     return Client(raise_request_exception=False).get(path)
 
 

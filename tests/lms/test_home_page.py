@@ -268,9 +268,7 @@ def test_exams_open_now_show_attempts_left_and_closing_time_by_the_exams_rule(cl
     never_closes = open_exam(title="常设练习", attempts=1)
     used_up = open_exam(title="已用完", attempts=1)
     exam_services.attempt_start(exam=used_up, person=learner)
-    exam_services.attempt_submit(
-        attempt=used_up.attempts.get(person=learner)  # type: ignore[attr-defined]
-    )
+    exam_services.attempt_submit(attempt=used_up.attempts.get(person=learner))
     extra = open_exam(title="加次考试", attempts=1)
     exam_services.attempt_submit(attempt=exam_services.attempt_start(exam=extra, person=learner))
     ExamOverride.objects.create(exam=extra, person=learner, extra_attempts=1)
