@@ -25,6 +25,15 @@ WAGTAIL = [
     gettext_noop("Wagtail %(current_version)s editor guide"),
     gettext_noop("List layout"),
     gettext_noop("Grid layout"),
+    # The page explorer's count above its listing.
+    gettext_noop("%(start_index)s-%(end_index)s of %(items_count)s %(model_name)s"),
+    gettext_noop(
+        "%(start_index)s-%(end_index)s of %(items_count)s %(model_name)s across entire site."
+    ),
+    gettext_noop(
+        "%(start_index)s-%(end_index)s of %(items_count)s %(model_name)s in "
+        "'<span class=\"w-title-ellipsis\">%(title)s</span>'."
+    ),
     gettext_noop(
         'There are no %(model_name)s to display. Why not <a href="%(add_url)s">add one</a>?'
     ),
