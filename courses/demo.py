@@ -9,7 +9,7 @@ by ``manage.py seed_demo``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from html import escape
 
@@ -253,3 +253,30 @@ def complete_for_demo(*, person: Person, course: CoursePage, when: datetime) -> 
             defaults={"engaged_seconds": lesson.required_seconds, "completed_at": when},
         )
     return services.enrolment_evaluate(enrolment=enrolment, now=when)
+
+
+def study_for_demo(*, person: Person, course: CoursePage, lessons_done: int) -> bool:
+    """Let a demo person be part way through a course: the first ``lessons_done`` lessons
+    completed and the next one half studied, so that the home page has something to go on
+    with. Nothing happens if they have already studied any of it (seed_demo runs again)."""
+    enrolment = Enrolment.objects.filter(person=person, course=course).first()
+    if enrolment is None:
+        enrolment = services.enrolment_create(person=person, course=course, source="elective")
+    if enrolment.completed_at is not None or enrolment.lesson_progress.exists():
+        return False
+    lessons = list(LessonPage.objects.child_of(course).live().order_by("path"))
+    if len(lessons) <= lessons_done:
+        return False
+    when = timezone.now() - timedelta(days=1)
+    for lesson in lessons[:lessons_done]:
+        LessonProgress.objects.create(
+            enrolment=enrolment,
+            lesson=lesson,
+            engaged_seconds=lesson.required_seconds,
+            completed_at=when,
+        )
+    following = lessons[lessons_done]
+    LessonProgress.objects.create(
+        enrolment=enrolment, lesson=following, engaged_seconds=following.required_seconds // 2
+    )
+    return True

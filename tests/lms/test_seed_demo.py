@@ -297,3 +297,11 @@ def test_check_only_reads_the_files(db):
     call_command("seed_demo", "--check", stdout=out)
     assert "The demo files are valid" in out.getvalue()
     assert (OrgUnit.objects.count(), Person.objects.count()) == before
+
+
+def test_the_demo_learner_has_a_course_to_go_on_with_on_the_home_page(seeded, db, client):
+    learner = demo_person("learner")
+    client.force_login(learner.user)
+    body = client.get("/").content.decode()
+    resume = body[body.index('id="home-resume-heading"') :]
+    assert "电子政务概论" in resume[: resume.index("</section>")]

@@ -19,6 +19,9 @@ from exams.models import Exam, Question
 from org import demo as org_demo
 from org.models import Person
 
+# The plan course the demo learner has started (two lessons done, the third half studied).
+STARTED_COURSE = "e-government-introduction"
+
 
 class Command(BaseCommand):
     help = (
@@ -75,6 +78,13 @@ class Command(BaseCommand):
                         .order_by("employee_number")[:8]
                     ),
                 )
+                # The demo learner is part way through a course of the plan, so that the home
+                # page's 继续学习 has something to go on with.
+                begun = CoursePage.objects.filter(slug=STARTED_COURSE).first()
+                if begun is not None and accounts.get("learner") is not None:
+                    courses_demo.study_for_demo(
+                        person=accounts["learner"], course=begun, lessons_done=2
+                    )
         except ValueError as error:
             raise CommandError(str(error)) from None
         after = _counts()
