@@ -46,8 +46,7 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(
-            redirect_authenticated_user=True,
+        views.LoginView.as_view(
             extra_context={"session_minutes": settings.SESSION_COOKIE_AGE // 60},
         ),
         name="login",

@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 
 from celery.exceptions import TimeoutError as CeleryTimeout
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -104,3 +105,15 @@ def url_in_language(url: str, language: str) -> str:
     path_language = translation.get_language_from_path(urlsplit(url).path)
     with translation.override(path_language or settings.LANGUAGE_CODE):
         return translate_url(url, language)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in, landing on the home page in the language of the sign-in page."""
+
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        # LOGIN_REDIRECT_URL is one address, the Chinese home; under /en/ the English one.
+        if self.next_page:
+            return super().get_default_redirect_url()
+        return reverse("wagtail_serve", args=[""])

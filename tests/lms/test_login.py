@@ -237,3 +237,22 @@ def test_the_home_page_stays_within_a_fixed_number_of_queries(
     # Wagtail's routing takes eight of these; the person, roles and unit path three more.
     with django_assert_max_num_queries(21):
         assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize(("prefix", "home"), [("", "/"), ("/en", "/en/")])
+def test_a_signed_in_user_opening_the_sign_in_page_goes_home_in_its_language(
+    client, learner, prefix, home
+):
+    client.force_login(learner.user)
+    response = client.get(f"{prefix}/accounts/login/")
+    assert response.status_code == 302
+    assert response["Location"] == home
+
+
+def test_a_next_page_still_wins_after_signing_in(client, learner):
+    response = client.post(
+        "/en/accounts/login/",
+        {"username": learner.user.username, "password": factories.PASSWORD, "next": "/exams/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/exams/"
