@@ -41,8 +41,9 @@ class CertificateTemplate(PreviewableMixin, models.Model):
     body = models.TextField(
         _("body"),
         help_text=_(
-            "Placeholders: {name} {course} {hours} {date} {serial} {issuer}. "
-            "Each line is a paragraph."
+            "Placeholders: {name} {course} {hours}, {completed} (the completion date), "
+            "{achievement} (what was achieved, worded by the course's completion rule), "
+            "{date} (the issue date), {serial} {issuer}. Each line is a paragraph."
         ),
     )
     issuer = models.CharField(
