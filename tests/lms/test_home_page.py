@@ -425,10 +425,17 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_items(client, le
     with CaptureQueriesContext(connection) as many:
         client.get("/")
 
-    assert len(many) == len(few), "\n".join(
-        difflib.unified_diff(
-            [q["sql"][:160] for q in few], [q["sql"][:160] for q in many], lineterm=""
-        )
+    # The session is written again once a while has passed since the last write (the idle
+    # timeout's bookkeeping): a matter of the clock, not of the page, so it is not counted.
+    def page_queries(captured: CaptureQueriesContext) -> list[str]:
+        return [
+            query["sql"][:160]
+            for query in captured.captured_queries
+            if "django_session" not in query["sql"] and "SAVEPOINT" not in query["sql"]
+        ]
+
+    assert len(page_queries(many)) == len(page_queries(few)), "\n".join(
+        difflib.unified_diff(page_queries(few), page_queries(many), lineterm="")
     )
 
 
