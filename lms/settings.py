@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from lms import config
@@ -195,6 +196,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": max(1, min(60, _visibility_timeout // 10)),
     "unacked_restore_throttle": 1,
 }
+# --- Dashboards (培训统计) ----------------------------------------------------------------
+# Pre-aggregated figures are recomputed this often by beat and never shown older than
+# DASHBOARD_MAX_AGE_MINUTES (a page asks for a recomputation when they are).
+DASHBOARD_REFRESH_MINUTES = config.integer("DASHBOARD_REFRESH_MINUTES", 5, minimum=1, maximum=60)
+DASHBOARD_MAX_AGE_MINUTES = config.integer(
+    "DASHBOARD_MAX_AGE_MINUTES", 10, minimum=DASHBOARD_REFRESH_MINUTES, maximum=120
+)
+# Units whose 学时达标率 is below this percentage are marked 需关注 in the drill-down.
+DASHBOARD_ALERT_PERCENT = config.integer("DASHBOARD_ALERT_PERCENT", 60, minimum=0, maximum=100)
+# Exported files are deleted this many days after they were written.
+DASHBOARD_EXPORT_DAYS = config.integer("DASHBOARD_EXPORT_DAYS", 7, minimum=1, maximum=90)
+
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "training-plans-reconcile": {
         "task": "courses.training_plans_reconcile",
@@ -215,6 +228,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "audit-prune": {
         "task": "audit.prune",
         "schedule": timedelta(hours=24),
+    },
+    "dashboards-refresh": {
+        "task": "dashboards.refresh",
+        "schedule": timedelta(minutes=DASHBOARD_REFRESH_MINUTES),
+    },
+    "dashboards-verify": {
+        "task": "dashboards.verify",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 

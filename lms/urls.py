@@ -10,6 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from certificates import urls as certificates_urls
 from courses import urls as courses_urls
+from dashboards import urls as dashboards_urls
 from exams import urls as exams_urls
 from lms import password_views, views
 from org import urls as org_urls
@@ -25,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include(courses_urls.api_urlpatterns)),
     path("api/v1/", include(exams_urls.api_urlpatterns)),
     path("api/v1/", include(certificates_urls.api_urlpatterns)),
+    path("api/v1/", include(dashboards_urls.api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up code as a script file of its own, so the
     # page runs under the Content-Security-Policy without inline script.
@@ -65,6 +67,7 @@ urlpatterns += i18n_patterns(
     path("", include(courses_urls)),
     path("", include(exams_urls)),
     path("", include(certificates_urls)),
+    path("", include(dashboards_urls)),
     path("", include(org_urls)),
     # Wagtail serves every page not matched above; it must stay last.
     path("", include(wagtail_urls)),
