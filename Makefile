@@ -67,7 +67,24 @@ $(STAMP)/certificate-fonts: certificates/fonts.py $(STAMP)/venv $(STAMP)/runtime
 	@DEBUG=true $(BIN)/python manage.py certificate_fonts
 	@touch $@
 
-run: $(STAMP)/venv $(STAMP)/runtime-packages $(STAMP)/certificate-fonts $(CATALOGUES)
+# Apache ECharts for the dashboards' charts, from the npm registry at a pinned version: the
+# tarball must match the integrity the registry published for it (npm view
+# echarts@$(ECHARTS_VERSION) dist.integrity), so a changed download fails and installs
+# nothing. dist/echarts.min.js lands in the static files (gitignored, never a CDN); the
+# verified tarball stays under .make/ for offline reinstalls (scripts/echarts.sh).
+ECHARTS_VERSION := 6.1.0
+ECHARTS_INTEGRITY := sha512-q0yaFPggC9FUdsWH4blavRWFmxdrIodbkoKNAjJudAI6CA9gNPxHtV2RcZNEepZVlk4yvBYkOkbk6HIVpIyHZA==
+ECHARTS_JS := dashboards/static/dashboards/vendor/echarts.min.js
+
+$(ECHARTS_JS): Makefile scripts/echarts.sh
+	@scripts/echarts.sh $(ECHARTS_VERSION) $(ECHARTS_INTEGRITY) $(@D)
+
+# A deleted vendor file is installed again: the stamp depends on the file itself.
+$(STAMP)/echarts: $(ECHARTS_JS)
+	@mkdir -p $(STAMP)
+	@touch $@
+
+run: $(STAMP)/venv $(STAMP)/runtime-packages $(STAMP)/certificate-fonts $(STAMP)/echarts $(CATALOGUES)
 	@scripts/dotenv.sh
 	@$(BIN)/python manage.py migrate --no-input -v 0
 	@$(RUN_ENV) $(BIN)/python manage.py seed_demo
@@ -82,12 +99,12 @@ lint: $(STAMP)/venv-dev
 	$(TEST_ENV) $(BIN)/python manage.py check --fail-level WARNING
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
-test: $(STAMP)/venv-dev $(STAMP)/test-packages $(STAMP)/certificate-fonts $(CATALOGUES) lint
+test: $(STAMP)/venv-dev $(STAMP)/test-packages $(STAMP)/certificate-fonts $(STAMP)/echarts $(CATALOGUES) lint
 	$(TEST_ENV) $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 # The services leg (.ci/run): the same suite on PostgreSQL, Redis and a real worker.
 # Needs DATABASE_URL, REDIS_URL and CELERY_BROKER_URL in the environment.
-test-services: $(STAMP)/venv-dev $(STAMP)/test-packages $(STAMP)/certificate-fonts $(CATALOGUES)
+test-services: $(STAMP)/venv-dev $(STAMP)/test-packages $(STAMP)/certificate-fonts $(STAMP)/echarts $(CATALOGUES)
 	DOTENV_FILE= DEBUG=true SECRET_KEY=test-only-key-never-used-outside-the-test-suite \
 	LMS_REQUIRE_SERVICES=1 $(BIN)/pytest -n 2 --create-db $(PYTEST_ARGS)
 
