@@ -5,7 +5,7 @@
  *
  *   <figure class="dash-chart" data-chart="line|bar" [data-percent] [data-unit="学时"]>
  *     <figcaption>Title</figcaption>
- *     <div class="dash-chart-canvas" hidden></div>       (or class="dash-chart-canvas is-empty")
+ *     <div class="dash-chart-canvas"></div>        (hidden by the stylesheet until drawn)
  *     <details class="dash-chart-data" open><summary>数据表</summary>
  *       <table><thead><tr><th>月份</th><th>2026年</th>...</tr></thead>
  *         <tbody><tr><th scope="row">1月</th><td data-value="12.5">12.5</td>...</tr></tbody>
@@ -15,7 +15,7 @@
  * its header; data-value is the raw number (empty: no value, drawn as a gap). data-percent
  * means values are percentages (axis 0 to 100 %), data-unit names the unit of the axis and
  * the tooltip. Once a chart is drawn its table folds away (details loses open), one click
- * from the chart. ECharts' aria option writes a description of every series and value on
+ * from the chart, and the figure gets the class is-drawn. ECharts' aria option writes a description of every series and value on
  * the canvas (role="img", aria-label) and gives bars decal patterns, so colour is never the
  * only difference; lines differ by dash and symbol as well.
  *
@@ -74,7 +74,8 @@
   }
 
   /* The tooltip as DOM nodes: text through textContent, colours through CSSOM. */
-  function tooltip(formatValue) {
+  function tooltip(formatValue, language) {
+    var colon = language.toLowerCase().indexOf("zh") === 0 ? "：" : ": ";
     return function (items) {
       if (!Array.isArray(items)) items = [items];
       var box = document.createElement("div");
@@ -91,7 +92,7 @@
         marker.className = "dash-tooltip-marker";
         marker.style.backgroundColor = typeof item.color === "string" ? item.color : COLOURS[0];
         var name = document.createElement("span");
-        name.textContent = item.seriesName + "：";
+        name.textContent = item.seriesName + colon;
         var value = document.createElement("strong");
         value.textContent = formatValue(item.value);
         line.appendChild(marker);
@@ -114,7 +115,7 @@
     return {
       lying: true,
       labelWidth: Math.min(Math.floor(width * 0.4), longest * 13),
-      height: Math.max(280, categories.length * 30 + 80)
+      height: Math.max(280, categories.length * 34 + 80)
     };
   }
 
@@ -171,8 +172,16 @@
       textStyle: { fontFamily: font, color: "#1f2933" },
       // Not shown (the figcaption is the visible title), but ECharts' description starts with it.
       title: { show: false, text: text(figure.querySelector("figcaption")) },
-      // A year's months in full (ECharts stops at 10 values); beyond 31 it says it is a part.
-      aria: { enabled: true, decal: { show: true }, label: { data: { maxCount: 31 } } },
+      aria: {
+        enabled: true,
+        decal: { show: true },
+        label: {
+          // A year's months in full (ECharts stops at 10 values); beyond 31 it says it is a part.
+          // Dimension 0 is the category's index, which ECharts would read out before each value
+          // (apache/echarts#20063).
+          data: { maxCount: 31, excludeDimensionId: [0] }
+        }
+      },
       legend: { type: "scroll", top: 0, left: 0, itemGap: phone ? 12 : 20 },
       grid: {
         top: unit && !lying ? 60 : 40,
@@ -184,7 +193,7 @@
         trigger: "axis",
         confine: true,
         axisPointer: { type: kind === "bar" ? "shadow" : "line" },
-        formatter: tooltip(formatValue)
+        formatter: tooltip(formatValue, language)
       },
       xAxis: lying ? valueAxis : categoryAxis,
       yAxis: lying ? categoryAxis : valueAxis,
@@ -213,8 +222,11 @@
     if (!canvas || !table) return;
     var data = readTable(table);
     if (!data) return;
+    // The stylesheet shows the canvas only in a drawn figure (and never a hidden or is-empty
+    // one), so that without JavaScript no empty box stands above the table.
     canvas.hidden = false;
     canvas.classList.remove("is-empty");
+    figure.classList.add("is-drawn");
     var language = document.documentElement.lang || "zh-hans";
     var chart;
     try {
@@ -226,16 +238,29 @@
     } catch (error) {
       // The table stays the figure; a broken chart must not leave an empty box.
       if (chart) chart.dispose();
+      figure.classList.remove("is-drawn");
       canvas.hidden = true;
       canvas.style.height = "";
       if (window.console) window.console.warn("dashboards: chart not drawn", error);
       return;
     }
+    // ECharts writes NaN into its description for a missing value; the table's own mark for
+    // it (its text, "—" in the contract) reads better. The description is written again on
+    // every render (a resize too), hence the event as well as the call now.
+    var blank = table.querySelector('td[data-value=""]');
+    var mark = (blank && text(blank)) || "—";
+    function tidyDescription() {
+      var description = canvas.getAttribute("aria-label");
+      if (description && description.indexOf("NaN") !== -1) {
+        canvas.setAttribute("aria-label", description.replace(/\bNaN\b/g, mark));
+      }
+    }
+    tidyDescription();
+    chart.on("finished", tidyDescription);
     charts.push({
       chart: chart, figure: figure, canvas: canvas, data: data, language: language,
       width: canvas.clientWidth
     });
-    figure.classList.add("is-drawn");
     var details = figure.querySelector("details.dash-chart-data");
     if (details) details.open = false;
   }
