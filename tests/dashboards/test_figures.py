@@ -93,7 +93,7 @@ def brute_person(person: Person, year: int, now: datetime) -> dict[str, Any]:
         if e.due_date and e.due_date.year == year and e.enrolled_at < end
     ]
     done = [e for e in mandatory if e.completed_at is not None and e.completed_at < end]
-    late = [e for e in mandatory if e.due_date < today and e not in done]
+    late = [e for e in mandatory if e.due_date and e.due_date < today and e not in done]
     reached = hours >= target
     reached_month = None
     if reached:
@@ -207,9 +207,9 @@ def check_everything(year: int, now: datetime) -> None:
                 )
             )
             assert listed == {pk for pk, f in facts.items() if test(f)}, (unit.name, status)
-        rows = {row.person_id: row for row in selectors.people_in(node, year)}
-        assert set(rows) == set(facts)
-        for pk, row in rows.items():
+        listed_rows = {row.person_id: row for row in selectors.people_in(node, year)}
+        assert set(listed_rows) == set(facts)
+        for pk, row in listed_rows.items():
             assert (row.hours, row.target) == (facts[pk]["hours"], facts[pk]["target"])
             assert (row.mandatory_done, row.mandatory_assigned, row.overdue) == (
                 facts[pk]["done"],
@@ -273,6 +273,10 @@ def provinces(draw: Any) -> dict[str, Any]:
 
 
 class RandomProvinceTest(TestCase):
+    courses: list[Any]
+    root: OrgUnit
+    officer: Person
+
     @classmethod
     def setUpTestData(cls) -> None:
         cls.courses = [factories.course_create(title=f"课程{n}", lessons=1) for n in range(2)]
@@ -337,7 +341,7 @@ class RandomProvinceTest(TestCase):
                 if spec["studied"] is not None:
                     progress = LessonProgress.objects.create(
                         enrolment=enrolment,
-                        lesson=course.get_children().first().specific,  # type: ignore[union-attr]
+                        lesson=course.get_children().first().specific,
                         engaged_seconds=60,
                     )
                     LessonProgress.objects.filter(pk=progress.pk).update(updated_at=spec["studied"])
