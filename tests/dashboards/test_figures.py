@@ -209,9 +209,9 @@ def check_everything(year: int, now: datetime) -> None:
             assert listed == {pk for pk, f in facts.items() if test(f)}, (unit.name, status)
         listed_rows = {row.person_id: row for row in selectors.people_in(node, year)}
         assert set(listed_rows) == set(facts)
-        for pk, listed in listed_rows.items():
-            assert (listed.hours, listed.target) == (facts[pk]["hours"], facts[pk]["target"])
-            assert (listed.mandatory_done, listed.mandatory_assigned, listed.overdue) == (
+        for pk, entry in listed_rows.items():
+            assert (entry.hours, entry.target) == (facts[pk]["hours"], facts[pk]["target"])
+            assert (entry.mandatory_done, entry.mandatory_assigned, entry.overdue) == (
                 facts[pk]["done"],
                 facts[pk]["assigned"],
                 facts[pk]["late"],
