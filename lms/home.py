@@ -149,6 +149,7 @@ def work_links(request: HttpRequest) -> WorkLinks:
     scope = request_scope(request)
     if scope.manages_people:
         links.hr = [
+            WorkLink(label=_("Training statistics"), url_name="dashboards:home"),
             WorkLink(label=_("Training plans"), url_name="courses:hr_plans"),
             WorkLink(
                 label=_("Record offline training hours"), url_name="courses:hr_offline_credit"
