@@ -31,9 +31,12 @@ def meter_value(value: Decimal | None) -> str:
 
 
 @register.simple_tag
-def change(current: Decimal | int | None, before: Decimal | int | None, unit: str = "") -> str:
-    """The change from last year in words and arrows, never by colour alone."""
-    if current is None or before is None:
+def change(now: Any, before: Any, name: str, unit: str = "") -> str:
+    """The change of the figure ``name`` from ``before`` (last year's Figures, or None when
+    there is no data) to ``now``, in arrows and numbers, never by colour alone."""
+    current = getattr(now, name, None)
+    before = getattr(before, name, None) if before is not None else None
+    if not isinstance(current, Decimal | int) or not isinstance(before, Decimal | int):
         return _("no comparison")
     difference = Decimal(current) - Decimal(before)
     if difference == 0:
