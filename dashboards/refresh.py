@@ -70,6 +70,15 @@ def years_with_data(now: datetime | None = None) -> list[int]:
     return list(range(this_year, first - 1, -1))
 
 
+def years_shown(now: datetime | None = None) -> list[int]:
+    """The years a page offers: this year and every year that has been computed, newest
+    first. Read from the small table of computations, never from the ledger, so a page
+    pays nothing for it at any size."""
+    this_year = timezone.localtime(now or timezone.now()).year
+    computed = Refresh.objects.filter(basis=Basis.YEAR).values_list("year", flat=True)
+    return sorted({this_year, *computed.distinct()}, reverse=True)
+
+
 def latest(year: int, basis: str = Basis.YEAR) -> Refresh | None:
     return Refresh.objects.filter(year=year, basis=basis).order_by("-computed_at").first()
 
@@ -98,6 +107,13 @@ def refresh(
             changed=changed,
             verification=verification,
         )
+    # The record of each computation is kept a day (the nightly checks a month).
+    Refresh.objects.filter(
+        year=year, basis=basis, verification=False, computed_at__lt=now - timedelta(days=1)
+    ).delete()
+    Refresh.objects.filter(
+        year=year, basis=basis, verification=True, computed_at__lt=now - timedelta(days=31)
+    ).delete()
     if verification and changed:
         log.warning(
             "Dashboard figures of %s (%s) differed from a full recomputation in %d rows; repaired.",

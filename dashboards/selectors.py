@@ -37,7 +37,7 @@ PEOPLE_PAGE_SIZE = 25
 def parse_year(raw: str | None, *, now: Any = None) -> int:
     """The credit year asked for (default: this year in Asia/Shanghai). A year that is not
     a number or has no data is a 400 with a message saying which years there are."""
-    years = refresh.years_with_data(now)
+    years = refresh.years_shown(now)
     if raw in (None, ""):
         return years[0]
     text = str(raw).strip()
@@ -213,7 +213,7 @@ class Snapshot:
 def snapshot(node: Node, year: int) -> Snapshot:
     refreshed = refresh.ensure_fresh(year)
     compare_year, compare_basis = refresh.comparison_basis(year)
-    has_before = compare_year in refresh.years_with_data()
+    has_before = compare_year in refresh.years_shown()
     return Snapshot(
         year=year,
         figures=node_figures(node, year),
@@ -352,7 +352,7 @@ def month_rows(node: Node, year: int, current: Figures) -> list[MonthRow]:
     now = timezone.localtime()
     last_month = 12 if year < now.year else now.month
     rates, rates_before = current.month_reach_rates(), before.month_reach_rates()
-    has_before = before.people > 0 and year - 1 in refresh.years_with_data()
+    has_before = before.people > 0 and year - 1 in refresh.years_shown()
     return [
         MonthRow(
             month=month,

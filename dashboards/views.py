@@ -30,7 +30,7 @@ def page_context(request: PersonRequest) -> dict[str, Any]:
     node = selectors.dashboard_node(request.scope, selectors.parse_id(request.GET.get("unit")))
     return {
         "year": year,
-        "years": refresh.years_with_data(),
+        "years": refresh.years_shown(),
         "node": node,
         "unit_param": node.unit.pk if node.unit is not None and not node.top else "",
     }
