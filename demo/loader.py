@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -36,6 +37,16 @@ from courses.demo import (
     Plan,
     Text,
     Video,
+)
+from courses.demo_history import (
+    YEAR_KEYS,
+    History,
+    HistoryPlan,
+    HistoryTarget,
+    OfflineTraining,
+    Profile,
+    Shares,
+    YearTurn,
 )
 from exams.demo import DemoExams, Draw, ExamSettings
 from exams.models import Difficulty, QuestionKind, ReviewPolicy
@@ -96,19 +107,27 @@ class DemoData:
     org: OrgData
     catalogue: Catalogue
     exams: DemoExams
+    history: History
 
 
 def load(root: Path | None = None) -> DemoData:
     """Every demo file under ``root`` (``demo/`` by default), read and checked."""
     if root is None:
         return _load_default()
-    return DemoData(org=load_org(root), **_load_courses(root))
+    return _load(root)
 
 
 @cache
 def _load_default() -> DemoData:
     # The files do not change while a process runs; tests and seed_demo read them once.
-    return DemoData(org=load_org(DEMO_ROOT), **_load_courses(DEMO_ROOT))
+    return _load(DEMO_ROOT)
+
+
+def _load(root: Path) -> DemoData:
+    org = load_org(root)
+    courses = _load_courses(root)
+    history = load_history(root, org=org, catalogue=courses["catalogue"])
+    return DemoData(org=org, **courses, history=history)
 
 
 # --- YAML with line numbers ---------------------------------------------------------------
@@ -969,3 +988,295 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(item) for item in value]
     return value
+
+
+# --- the history: last year and this year so far -------------------------------------------
+
+_MONTH_DAY = re.compile(r"(\d{2})-(\d{2})")
+_MOMENT = re.compile(r"(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})")
+# The longest a plan's name may be (TrainingPlan.name) once {year} is a year.
+PLAN_NAME_MAX = 120
+# Who may enter offline hours for other people.
+_ENTERING_ROLES = (Role.HR_OFFICER, Role.PLATFORM_ADMIN)
+
+
+def load_history(root: Path, *, org: OrgData, catalogue: Catalogue) -> History:
+    """``root/history.yaml``: the years the demo's dashboards show, checked against the
+    tree, the accounts and the catalogue."""
+    path = root / "history.yaml"
+    top = _Fields(path, _read_yaml(path), "")
+    top.only(
+        "seed",
+        "months",
+        "targets",
+        "catalogue_plan_assigned",
+        "plans",
+        "offline",
+        "entered_by",
+        "profiles",
+        "default_profile",
+        "units",
+        "year_turn",
+    )
+    plan_units = org_unit_plan(org)
+    parents = {unit.code: unit.parent_code for unit in plan_units}
+    province = org.tree.province.code
+
+    def unit(fields: _Fields, key: str) -> str:
+        code = fields.text(key)
+        if code not in parents:
+            raise fields.error(key, f"no unit has the code {code!r} (demo/org/tree.yaml)")
+        return code
+
+    def year(fields: _Fields) -> Any:
+        return fields.choice("year", list(YEAR_KEYS))
+
+    months = []
+    for _index, item, line, where in top.items("months"):
+        if not isinstance(item, str) or not re.fullmatch(r"\d{1,3}", item.strip()):
+            raise DemoDataError(path, line, f"expected a whole number, not {item!r}", where)
+        if not 1 <= int(item) <= 100:
+            raise DemoDataError(path, line, f"{int(item)} is outside 1–100", where)
+        months.append(int(item))
+    if len(months) != 12:
+        raise top.error("months", f"twelve weights, January to December, not {len(months)}")
+
+    targets = []
+    seen_targets: dict[tuple[str, str, str], int] = {}
+    for _index, item, line, where in top.items("targets"):
+        target = _Fields(path, item, where, line)
+        target.only("year", "unit", "rank", "hours")
+        entry = HistoryTarget(
+            year=year(target),
+            unit_code=unit(target, "unit"),
+            rank=target.choice("rank", ["", *Rank.values], default=""),
+            hours=target.decimal("hours", Decimal("0.1"), Decimal("1000")),
+        )
+        key = (entry.year, entry.unit_code, entry.rank)
+        if key in seen_targets:
+            raise DemoDataError(
+                path, line, f"the same target as on line {seen_targets[key]}", where
+            )
+        seen_targets[key] = line
+        if key == ("this", province, ""):
+            raise target.error(
+                "unit",
+                "this year's target for every rank of the province is catalogue.yaml's "
+                "plan.target_hours",
+            )
+        targets.append(entry)
+
+    assigned = _month_day(top, "catalogue_plan_assigned")
+    plans = []
+    for _index, item, line, where in top.items("plans", default=True):
+        plan = _Fields(path, item, where, line)
+        plan.only(
+            "name", "year", "unit", "ranks", "assigned", "due", "past_due_days", "closed", "courses"
+        )
+        ranks = plan.texts("ranks", default=())
+        for rank in ranks:
+            if rank not in Rank.values:
+                raise plan.error(
+                    "ranks", f"unknown rank {rank!r} (known: {', '.join(Rank.values)})"
+                )
+        name = plan.text("name", max_length=PLAN_NAME_MAX + len("{year}") - 4)
+        plan_entry = HistoryPlan(
+            name=name,
+            year=year(plan),
+            unit_code=unit(plan, "unit"),
+            ranks=ranks,
+            assigned=_month_day(plan, "assigned"),
+            due=_month_day(plan, "due"),
+            course_slugs=plan.texts("courses"),
+            closed=plan.boolean("closed"),
+            past_due_days=plan.integer("past_due_days", 1, 180)
+            if "past_due_days" in item
+            else None,
+        )
+        if plan_entry.past_due_days and plan_entry.year != "this":
+            raise plan.error("past_due_days", "only this year's plans are due before today")
+        if plan_entry.due < plan_entry.assigned:
+            raise plan.error("due", "the plan is due before it is assigned")
+        if not plan_entry.course_slugs:
+            raise plan.error("courses", "a plan has at least one course")
+        plans.append((plan_entry, plan))
+    _check_history_plans(
+        path, [p for p, _f in plans], [f for _p, f in plans], org, catalogue, parents
+    )
+
+    offline = []
+    for _index, item, line, where in top.items("offline"):
+        training = _Fields(path, item, where, line)
+        training.only("name", "hours", "months")
+        held = []
+        for month in training.texts("months", default=()):
+            if not re.fullmatch(r"\d{1,2}", month) or not 1 <= int(month) <= 12:
+                raise training.error("months", f"a month is 1–12, not {month!r}")
+            held.append(int(month))
+        offline.append(
+            OfflineTraining(
+                name=training.text("name", max_length=300),
+                # The most credit_record_offline accepts in one record.
+                hours=training.decimal("hours", Decimal("0.5"), Decimal("200")),
+                months=tuple(held),
+            )
+        )
+    _unique(
+        path,
+        [(t.name, top.line("offline"), "offline") for t in offline],
+        "offline training",
+    )
+    highest = max([t.hours for t in targets] + [catalogue.plan.target_hours], default=Decimal("0"))
+    if sum(t.hours for t in offline) < highest:
+        raise top.error(
+            "offline",
+            f"the trainings add up to {sum(t.hours for t in offline)} 学时, less than the "
+            f"highest target ({highest}): people ahead could not reach it",
+        )
+
+    roles = {account.username: account.role for account in org.accounts}
+    entered_by = []
+    for _index, item, line, where in top.items("entered_by"):
+        entry_fields = _Fields(path, item, where, line)
+        entry_fields.only("scope", "account")
+        scope = unit(entry_fields, "scope")
+        account = entry_fields.text("account")
+        if account not in roles:
+            raise entry_fields.error("account", f"no demo account is called {account!r}")
+        if roles[account] not in _ENTERING_ROLES:
+            raise entry_fields.error(
+                "account", f"{account!r} is neither an HR officer nor a platform administrator"
+            )
+        entered_by.append((scope, account))
+    _unique(path, [(s, top.line("entered_by"), "entered_by") for s, _a in entered_by], "scope")
+    if province not in {scope for scope, _account in entered_by}:
+        raise top.error("entered_by", f"someone must enter hours for the province ({province})")
+
+    profiles_map = top.mapping("profiles")
+    profiles = {}
+    for name in profiles_map:
+        profile = _Fields(path, profiles_map[name], f"profiles.{name}", profiles_map.lines[name])
+        profile.only(*YEAR_KEYS)
+        by_year = {}
+        for year_key in YEAR_KEYS:
+            shares = _Fields(
+                path, profile.raw(year_key), profile.name(year_key), profile.line(year_key)
+            )
+            shares.only("reach", "started", "idle")
+            values = Shares(
+                **{
+                    share: shares.decimal(share, Decimal("0"), Decimal("1"), places=2)
+                    for share in ("reach", "started", "idle")
+                }
+            )
+            if values.reach + values.started + values.idle > 1:
+                raise shares.error(None, "the shares add up to more than 1")
+            by_year[year_key] = values
+        profiles[name] = Profile(last=by_year["last"], this=by_year["this"])
+    default_profile = top.choice("default_profile", list(profiles))
+    units_map = top.mapping("units")
+    unit_profiles = {}
+    units_fields = _Fields(path, units_map, "units", top.line("units"))
+    for code in units_map:
+        if code not in parents:
+            raise units_fields.error(code, f"no unit has the code {code!r} (demo/org/tree.yaml)")
+        unit_profiles[code] = units_fields.choice(code, list(profiles))
+
+    turns = []
+    for _index, item, line, where in top.items("year_turn", default=True):
+        turn = _Fields(path, item, where, line)
+        turn.only("year", "unit", "at")
+        at = turn.text("at")
+        match = _MOMENT.fullmatch(at)
+        parts = tuple(int(g) for g in match.groups()) if match else ()
+        if not match or not _valid_moment(parts):
+            raise turn.error("at", f"write MM-DD HH:MM:SS, a moment of every year, not {at!r}")
+        turns.append(
+            YearTurn(
+                year=year(turn),
+                unit_code=unit(turn, "unit"),
+                moment=(parts[0], parts[1], parts[2], parts[3], parts[4]),
+            )
+        )
+
+    return History(
+        seed=top.integer("seed", 0, 2**31),
+        months=tuple(months),
+        targets=tuple(targets),
+        catalogue_plan_assigned=assigned,
+        plans=tuple(p for p, _f in plans),
+        offline=tuple(offline),
+        entered_by=tuple(entered_by),
+        profiles=profiles,
+        default_profile=default_profile,
+        unit_profiles=unit_profiles,
+        year_turn=tuple(turns),
+    )
+
+
+def _month_day(fields: _Fields, key: str) -> tuple[int, int]:
+    value = fields.text(key)
+    match = _MONTH_DAY.fullmatch(value)
+    parts = tuple(int(g) for g in match.groups()) if match else ()
+    if not match or not _valid_moment((*parts, 0, 0, 0)):
+        raise fields.error(key, f"write MM-DD, a day of every year, not {value!r}")
+    return parts[0], parts[1]
+
+
+def _valid_moment(parts: tuple[int, ...]) -> bool:
+    month, day, hour, minute, second = parts
+    try:
+        # 2023 has no 29 February: a day valid then is valid in every year.
+        datetime(2023, month, day, hour, minute, second)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_history_plans(
+    path: Path,
+    plans: list[HistoryPlan],
+    fields: list[_Fields],
+    org: OrgData,
+    catalogue: Catalogue,
+    parents: dict[str, str | None],
+) -> None:
+    """Courses that exist and belong to one plan; open plans that leave the demo accounts be."""
+    slugs = {course.slug for course in catalogue.courses}
+    owner: dict[str, str] = dict.fromkeys(catalogue.plan.course_slugs, "catalogue.yaml's plan")
+    names = {("this", catalogue.plan.name)}
+
+    def ancestry(code: str) -> set[str]:
+        above: set[str] = set()
+        current: str | None = code
+        while current is not None:
+            above.add(current)
+            current = parents[current]
+        return above
+
+    for plan, plan_fields in zip(plans, fields, strict=True):
+        if (plan.year, plan.name) in names:
+            raise plan_fields.error("name", "another plan of the same year has this name")
+        names.add((plan.year, plan.name))
+        for slug in plan.course_slugs:
+            if slug not in slugs:
+                raise plan_fields.error("courses", f"{slug!r} is not a course of the catalogue")
+            if slug in owner:
+                # Enrolment is once per person and course, whatever the year.
+                raise plan_fields.error(
+                    "courses",
+                    f"{slug!r} is in {owner[slug]} too: a person is enrolled in a course once, "
+                    "so a course belongs to one plan of the two years",
+                )
+            owner[slug] = f"the plan {plan.name!r}"
+        if plan.closed:
+            continue
+        for account in org.accounts:
+            if plan.unit_code in ancestry(account.unit_code) and (
+                not plan.ranks or account.rank in plan.ranks
+            ):
+                raise plan_fields.error(
+                    "unit",
+                    f"the plan would enrol the demo account {account.username!r}, whose pages "
+                    "the demo keeps as they are: narrow its unit or ranks, or close it",
+                )

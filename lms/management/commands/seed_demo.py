@@ -12,7 +12,15 @@ from django.db import transaction
 from certificates import demo as certificates_demo
 from certificates.models import Certificate
 from courses import demo as courses_demo
-from courses.models import CoursePage, CreditTarget, Enrolment, LessonPage, TrainingPlan
+from courses import demo_history as courses_demo_history
+from courses.models import (
+    CoursePage,
+    CreditRecord,
+    CreditTarget,
+    Enrolment,
+    LessonPage,
+    TrainingPlan,
+)
 from demo import loader
 from exams import demo as exams_demo
 from exams.models import Exam, Question
@@ -28,7 +36,8 @@ class Command(BaseCommand):
         "Build demo data for Zhejiang province from the files under demo/ (docs/demo.md): the "
         "organisation tree, about 300 people, the demo accounts learner, trainer, hr and admin, "
         "the courses with their question banks and exams, this year's training plan, and a "
-        "few finished courses with their certificates. Running it again changes nothing."
+        "few finished courses with their certificates, and last year and this year so far "
+        "(credits, completions, overdue training). Running it again changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -49,7 +58,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"The demo files are valid: {len(data.catalogue.courses)} courses, "
                 f"{sum(len(bank) for bank in data.exams.banks.values())} questions, "
-                f"{len(data.org.accounts)} demo accounts."
+                f"{len(data.org.accounts)} demo accounts, a history of "
+                f"{len(data.history.plans)} more plans and "
+                f"{len(data.history.offline)} offline trainings."
             )
             return
         before = _counts()
@@ -85,6 +96,10 @@ class Command(BaseCommand):
                     courses_demo.study_for_demo(
                         person=accounts["learner"], course=begun, lessons_done=2
                     )
+                # Last year and this year so far (demo/history.yaml), for the dashboards.
+                courses_demo_history.seed(
+                    history=data.history, catalogue=data.catalogue, org=data.org
+                )
         except ValueError as error:
             raise CommandError(str(error)) from None
         after = _counts()
@@ -108,6 +123,7 @@ def _counts() -> dict[str, int]:
         "Training plans": TrainingPlan.objects.count(),
         "Enrolments": Enrolment.objects.count(),
         "Credit targets": CreditTarget.objects.count(),
+        "Credit records": CreditRecord.objects.count(),
         "Questions": Question.objects.count(),
         "Exams": Exam.objects.count(),
         "Certificates": Certificate.objects.count(),
