@@ -4,6 +4,7 @@ the demo catalogue, all read from demo/ by the loader."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import StringIO
 
@@ -12,6 +13,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.test import RequestFactory, override_settings
+from django.utils import timezone
 
 from demo import loader
 from org import selectors
@@ -230,7 +232,11 @@ def test_it_builds_the_catalogue_with_real_lessons_and_a_provincial_plan(seeded,
         assert all(lesson.checkpoints() for lesson in lessons)
         assert course.trainer is not None and course.trainer.user.username == "trainer"
         assert course.credit_hours == data.credit_hours
-    plan = TrainingPlan.objects.get()
+    # This year's plan of catalogue.yaml (the history adds last year's and a smaller one).
+    year = timezone.localdate().year
+    plan = TrainingPlan.objects.get(
+        name=DEMO.catalogue.plan.name.replace("{year}", str(year)), credit_year=year
+    )
     assert plan.org_unit.kind == "province"
     assert plan.courses.count() == 3
     # Everyone in the province is enrolled in each of the plan's courses.
@@ -305,3 +311,226 @@ def test_the_demo_learner_has_a_course_to_go_on_with_on_the_home_page(seeded, db
     body = client.get("/").content.decode()
     resume = body[body.index('id="home-resume-heading"') :]
     assert "电子政务概论" in resume[: resume.index("</section>")]
+
+
+# --- the history: last year and this year so far (demo/history.yaml) ------------------------
+
+
+def this_year() -> int:
+    return timezone.localdate().year
+
+
+def target_rate(unit_code: str, year: int) -> float:
+    """学时达标率 from the rows: the share of the unit's active people whose credit hours in
+    the year (the ledger's credit_year) reach their own target."""
+    from django.db.models import Sum
+
+    from courses import selectors as course_selectors
+    from courses.models import CreditRecord
+
+    unit = OrgUnit.objects.get(code=unit_code)
+    people = list(
+        Person.objects.filter(is_active=True, org_unit__path__startswith=unit.path).select_related(
+            "org_unit"
+        )
+    )
+    hours = dict(
+        CreditRecord.objects.filter(person__in=people, credit_year=year)
+        .values_list("person_id")
+        .annotate(total=Sum("hours"))
+        .values_list("person_id", "total")
+    )
+    reached = sum(
+        1
+        for person in people
+        if hours.get(person.pk, Decimal("0"))
+        >= course_selectors.credit_target_for(person, year=year)
+    )
+    return reached / len(people)
+
+
+def history_counts() -> dict[str, object]:
+    from django.db.models import Max
+
+    from courses.models import CreditRecord, CreditTarget, Enrolment, LessonProgress, TrainingPlan
+
+    return {
+        "credits": CreditRecord.objects.count(),
+        "enrolments": Enrolment.objects.count(),
+        "progress": LessonProgress.objects.count(),
+        "plans": TrainingPlan.objects.count(),
+        "targets": CreditTarget.objects.count(),
+        "latest": LessonProgress.objects.aggregate(Max("updated_at")),
+        "enrolled": Enrolment.objects.aggregate(Max("enrolled_at")),
+    }
+
+
+def test_the_history_is_written_once(seeded, db):
+    before = history_counts()
+    seed()
+    assert history_counts() == before
+
+
+def test_the_history_covers_last_year_and_this_year_with_plans_and_targets(seeded, db):
+    from courses.models import CreditRecord, CreditTarget, TrainingPlan
+
+    year = this_year()
+    assert set(CreditRecord.objects.values_list("credit_year", flat=True)) == {year - 1, year}
+    for credit_year in (year - 1, year):
+        assert CreditRecord.objects.filter(credit_year=credit_year, source="course").count() > 500
+        assert CreditRecord.objects.filter(credit_year=credit_year, source="offline").count() > 300
+        assert CreditTarget.objects.filter(
+            credit_year=credit_year, org_unit__kind="province", rank=""
+        ).exists()
+    last = TrainingPlan.objects.get(credit_year=year - 1)
+    assert (last.due_date, last.mandatory, last.is_active) == (date(year - 1, 12, 31), True, False)
+    assert last.created_at.year == year - 1
+    assert last.enrolments.filter(status="completed").count() > last.enrolments.count() / 2
+
+
+def test_nothing_in_the_history_lies_in_the_future(seeded, db):
+    from django.db.models import Max
+
+    from courses.models import CreditRecord, Enrolment, LessonProgress
+
+    now = timezone.now()
+    latest = [
+        *CreditRecord.objects.aggregate(Max("awarded_at"), Max("created_at")).values(),
+        *Enrolment.objects.aggregate(
+            Max("enrolled_at"), Max("completed_at"), Max("exam_passed_at")
+        ).values(),
+        *LessonProgress.objects.aggregate(Max("updated_at"), Max("completed_at")).values(),
+    ]
+    assert all(moment <= now for moment in latest)
+
+
+def test_every_completion_has_its_course_credit_in_its_credit_year_and_its_lessons(seeded, db):
+    from courses.models import CreditRecord, Enrolment, LessonPage, LessonProgress
+    from courses.services import credit_year_of
+
+    credits = {(c.person_id, c.course_id): c for c in CreditRecord.objects.filter(source="course")}
+    completed = list(Enrolment.objects.filter(status="completed").select_related("course"))
+    assert len(completed) == len(credits) > 1000
+    lessons = {
+        course_id: set(LessonPage.objects.child_of(e.course).values_list("pk", flat=True))
+        for course_id, e in {e.course_id: e for e in completed}.items()
+    }
+    done: dict[int, dict[int, datetime | None]] = {}
+    for enrolment_id, lesson_id, at in LessonProgress.objects.filter(
+        completed_at__isnull=False
+    ).values_list("enrolment_id", "lesson_id", "completed_at"):
+        done.setdefault(enrolment_id, {})[lesson_id] = at
+    for enrolment in completed:
+        credit = credits[(enrolment.person_id, enrolment.course_id)]
+        assert credit.awarded_at == enrolment.completed_at
+        assert credit.credit_year == credit_year_of(enrolment.completed_at)
+        assert credit.hours == enrolment.course.credit_hours
+        assert set(done[enrolment.pk]) == lessons[enrolment.course_id]
+        assert enrolment.completed_at is not None
+        assert all(at and at <= enrolment.completed_at for at in done[enrolment.pk].values())
+        if enrolment.course.completion_rule == "lessons_and_exam":
+            assert enrolment.exam_passed_at is not None
+    assert not Enrolment.objects.filter(status="active", completed_at__isnull=False).exists()
+
+
+def test_offline_hours_say_what_the_training_was_and_who_entered_them(seeded, db):
+    from courses.models import CreditRecord
+
+    offline = CreditRecord.objects.filter(source="offline").select_related("entered_by__user")
+    assert offline.exists()
+    for record in offline:
+        assert record.reason
+        assert record.entered_by is not None
+        assert record.entered_by.user.username in {"hr", "admin"}
+        assert record.created_at >= record.awarded_at
+    hangzhou = OrgUnit.objects.get(code="330100")
+    in_hangzhou = offline.filter(person__org_unit__path__startswith=hangzhou.path)
+    assert set(in_hangzhou.values_list("entered_by__user__username", flat=True)) == {"hr"}
+
+
+def test_the_ledgers_credit_year_decides_at_the_turn_of_the_year(seeded, db):
+    from courses.models import CreditRecord
+
+    year = this_year()
+    shanghai = timezone.get_default_timezone()
+    eve = datetime(year - 1, 12, 31, 23, 59, 30, tzinfo=shanghai)
+    new_year = datetime(year, 1, 1, 0, 0, 30, tzinfo=shanghai)
+    assert CreditRecord.objects.get(awarded_at=eve).credit_year == year - 1
+    first = CreditRecord.objects.get(awarded_at=new_year)
+    # In UTC the first minute of the year is still last year: the ledger's field counts.
+    assert first.awarded_at.astimezone(UTC).year == year - 1
+    assert first.credit_year == year
+    assert CreditRecord.objects.filter(pk=first.pk, credit_year=year).exists()
+
+
+def test_this_year_has_overdue_mandatory_training(seeded, db):
+    from courses.models import Enrolment, TrainingPlan
+
+    today = timezone.localdate()
+    overdue = Enrolment.objects.filter(
+        mandatory=True, status="active", due_date__lt=today, due_date__year=today.year
+    )
+    assert overdue.count() >= 20
+    plan = TrainingPlan.objects.get(credit_year=today.year, due_date__lt=today)
+    assert plan.is_active and plan.ranks
+    assert plan.enrolments.filter(status="completed").exists()
+
+
+def test_units_are_ahead_and_behind_by_the_target_rate(seeded, db):
+    year = this_year()
+    for ahead in ("330100", "330200"):  # 杭州市, 宁波市
+        assert target_rate(ahead, year - 1) >= 0.8
+        assert target_rate(ahead, year) >= 0.5
+    # 衢州市, 丽水市, 浙江省公安厅, 浙江省交通运输厅
+    for behind in ("330800", "331100", "330000-d05", "330000-d09"):
+        assert target_rate(behind, year - 1) < 0.3
+        assert target_rate(behind, year) < 0.3
+
+
+def test_some_units_have_not_started_this_year_and_some_people_have_no_hours(seeded, db):
+    from courses.models import CreditRecord, LessonProgress
+
+    year = this_year()
+    stalled = OrgUnit.objects.get(code="330000-d13")  # 浙江省生态环境厅
+    people = Person.objects.filter(org_unit__path__startswith=stalled.path)
+    assert people.exists()
+    assert not CreditRecord.objects.filter(person__in=people, credit_year=year).exists()
+    assert not LessonProgress.objects.filter(
+        enrolment__person__in=people, updated_at__year=year
+    ).exists()
+    assert CreditRecord.objects.filter(person__in=people, credit_year=year - 1).exists()
+    credited = CreditRecord.objects.filter(credit_year=year).values("person")
+    nothing = Person.objects.filter(is_active=True).exclude(pk__in=credited)
+    assert nothing.count() >= 30
+    # Some of them have begun a course: they took part without earning hours yet.
+    assert LessonProgress.objects.filter(
+        enrolment__person__in=nothing, updated_at__year=year
+    ).exists()
+
+
+def test_learning_piles_up_before_the_year_ends_and_pauses_for_the_spring_festival(seeded, db):
+    from collections import Counter
+
+    from courses.models import CreditRecord
+
+    hours: Counter[int] = Counter()
+    for awarded_at, credit in CreditRecord.objects.filter(credit_year=this_year() - 1).values_list(
+        "awarded_at", "hours"
+    ):
+        hours[timezone.localtime(awarded_at).month] += int(credit)
+    assert min(hours, key=lambda month: hours[month]) == 2
+    assert hours[11] + hours[12] > 0.3 * sum(hours.values())
+
+
+def test_the_demo_accounts_keep_their_own_state(seeded, db):
+    from courses.models import CreditRecord, Enrolment
+
+    learner = demo_person("learner")
+    enrolments = Enrolment.objects.filter(person=learner).select_related("course")
+    assert sorted(e.course.slug for e in enrolments) == sorted(DEMO.catalogue.plan.course_slugs)
+    assert {e.course.slug: e.status for e in enrolments}["e-government-introduction"] == "active"
+    credited = CreditRecord.objects.filter(person=learner).values_list("course__slug", flat=True)
+    assert list(credited) == ["computer-and-network-basics"]
+    others = [demo_person(username) for username in ("trainer", "hr", "admin")]
+    assert not CreditRecord.objects.filter(person__in=others).exists()
+    assert not Enrolment.objects.filter(person__in=others, status="completed").exists()
