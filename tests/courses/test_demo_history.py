@@ -96,12 +96,12 @@ def test_the_history_file_loads():
         ("    due: 06-30", "    due: 02-29", "plans[1].due", "write MM-DD"),
         ("    assigned: 03-02", "    assigned: 12-31x", "plans[0].assigned", "write MM-DD"),
         (
-            "this: {reach: 0.60, started: 0.05, idle: 0.05}",
+            "this: {reach: 0.65, started: 0.05, idle: 0.05}",
             "this: {reach: 0.95, started: 0.05, idle: 0.05}",
             "profiles.ahead.this",
             "the shares add up to more than 1",
         ),
-        ("reach: 0.60,", "reach: 0.605,", "profiles.ahead.this.reach", "decimal place"),
+        ("reach: 0.65,", "reach: 0.655,", "profiles.ahead.this.reach", "decimal place"),
         (
             "{scope: 330100, account: hr}",
             "{scope: 330100, account: learner}",
