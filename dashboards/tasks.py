@@ -6,6 +6,9 @@ from celery import shared_task
 from django.core.cache import cache
 
 from dashboards import refresh
+from dashboards.exports import export_run_task, exports_expire_task
+
+__all__ = ["dashboards_refresh", "dashboards_verify", "export_run_task", "exports_expire_task"]
 
 
 @shared_task(name="dashboards.refresh")

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.urls import path
 
-from dashboards import views, views_courses, views_exports, views_people
+from dashboards import api, views, views_courses, views_exports, views_people
 
 app_name = "dashboards"
 
@@ -18,4 +18,8 @@ urlpatterns = [
 ]
 
 # Mounted under /api/v1/ by lms/urls.py.
-api_urlpatterns: list[Any] = []
+api_urlpatterns: list[Any] = [
+    path("dashboards/summary/", api.DashboardSummary.as_view(), name="api-dashboard-summary"),
+    path("dashboards/units/", api.DashboardUnits.as_view(), name="api-dashboard-units"),
+    path("dashboards/people/", api.DashboardPeople.as_view(), name="api-dashboard-people"),
+]

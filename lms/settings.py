@@ -237,6 +237,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "dashboards.verify",
         "schedule": crontab(hour=2, minute=30),
     },
+    "dashboards-exports-expire": {
+        "task": "dashboards.exports_expire",
+        "schedule": timedelta(hours=24),
+    },
 }
 
 # --- Learning ------------------------------------------------------------------------
@@ -452,7 +456,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Civil-service e-academy API",
-    "DESCRIPTION": "Catalogue, enrolments, lesson heartbeats and credit hours (学时).",
+    "DESCRIPTION": (
+        "Catalogue, enrolments, lesson heartbeats and credit hours (学时), exams, certificates, "
+        "and the training statistics (培训统计) HR officers read for their part of the tree."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from the drf-spectacular-sidecar package: no CDN.

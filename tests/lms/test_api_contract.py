@@ -272,6 +272,22 @@ def test_every_operation_answers_only_what_its_schema_documents(contract, world)
     c.call(session, "delete", current, expect=404)
     c.call(token_client(world["learner"].user, world["address"]), "delete", current, expect=204)
 
+    # The dashboards (培训统计): an HR officer reads them; a learner finds none of them.
+    officer = factories.person_create(
+        unit=world["learner"].org_unit, real_name="契约人事", username="contracthr"
+    )
+    org_services.role_grant(person=officer, role="hr_officer", org_unit=officer.org_unit)
+    hr = token_client(officer.user, world["address"])
+    for path in (
+        "/api/v1/dashboards/summary/",
+        "/api/v1/dashboards/units/",
+        "/api/v1/dashboards/people/",
+    ):
+        c.call(hr, "get", path, expect=200)
+        c.call(hr, "get", path, query={"year": "1999"}, expect=400)
+        c.call(hr, "get", path, query={"unit": "10000000"}, expect=404)
+        c.call(api, "get", path, expect=404)
+
     # Rate limits, last: they would refuse what follows them.
     for _ in range(30):
         c.call(api, "post", beats, body={**beat, "seq": 99})
