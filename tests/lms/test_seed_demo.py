@@ -320,6 +320,11 @@ def this_year() -> int:
     return timezone.localdate().year
 
 
+def this_year_has_begun() -> bool:
+    """Whether anything has happened this year: the history stops before today."""
+    return timezone.localdate() > date(this_year(), 1, 1)
+
+
 def target_rate(unit_code: str, year: int) -> float:
     """学时达标率 from the rows: the share of the unit's active people whose credit hours in
     the year (the ledger's credit_year) reach their own target."""
@@ -375,10 +380,11 @@ def test_the_history_covers_last_year_and_this_year_with_plans_and_targets(seede
     from courses.models import CreditRecord, CreditTarget, TrainingPlan
 
     year = this_year()
-    assert set(CreditRecord.objects.values_list("credit_year", flat=True)) == {year - 1, year}
+    years = {year - 1, year} if this_year_has_begun() else {year - 1}
+    assert set(CreditRecord.objects.values_list("credit_year", flat=True)) == years
+    assert CreditRecord.objects.filter(credit_year=year - 1, source="course").count() > 500
+    assert CreditRecord.objects.filter(credit_year=year - 1, source="offline").count() > 300
     for credit_year in (year - 1, year):
-        assert CreditRecord.objects.filter(credit_year=credit_year, source="course").count() > 500
-        assert CreditRecord.objects.filter(credit_year=credit_year, source="offline").count() > 300
         assert CreditTarget.objects.filter(
             credit_year=credit_year, org_unit__kind="province", rank=""
         ).exists()
@@ -456,6 +462,8 @@ def test_the_ledgers_credit_year_decides_at_the_turn_of_the_year(seeded, db):
     eve = datetime(year - 1, 12, 31, 23, 59, 30, tzinfo=shanghai)
     new_year = datetime(year, 1, 1, 0, 0, 30, tzinfo=shanghai)
     assert CreditRecord.objects.get(awarded_at=eve).credit_year == year - 1
+    if not this_year_has_begun():
+        return
     first = CreditRecord.objects.get(awarded_at=new_year)
     # In UTC the first minute of the year is still last year: the ledger's field counts.
     assert first.awarded_at.astimezone(UTC).year == year - 1
@@ -467,6 +475,8 @@ def test_this_year_has_overdue_mandatory_training(seeded, db):
     from courses.models import Enrolment, TrainingPlan
 
     today = timezone.localdate()
+    if today < date(today.year, 1, 15):
+        pytest.skip("in the first two weeks of a year nothing of the year is overdue yet")
     overdue = Enrolment.objects.filter(
         mandatory=True, status="active", due_date__lt=today, due_date__year=today.year
     )
@@ -480,7 +490,7 @@ def test_units_are_ahead_and_behind_by_the_target_rate(seeded, db):
     year = this_year()
     for ahead in ("330100", "330200"):  # 杭州市, 宁波市
         assert target_rate(ahead, year - 1) >= 0.8
-        assert target_rate(ahead, year) >= 0.5
+        assert target_rate(ahead, year) >= 0.5 or not this_year_has_begun()
     # 衢州市, 丽水市, 浙江省公安厅, 浙江省交通运输厅
     for behind in ("330800", "331100", "330000-d05", "330000-d09"):
         assert target_rate(behind, year - 1) < 0.3
@@ -503,9 +513,10 @@ def test_some_units_have_not_started_this_year_and_some_people_have_no_hours(see
     nothing = Person.objects.filter(is_active=True).exclude(pk__in=credited)
     assert nothing.count() >= 30
     # Some of them have begun a course: they took part without earning hours yet.
-    assert LessonProgress.objects.filter(
-        enrolment__person__in=nothing, updated_at__year=year
-    ).exists()
+    assert (
+        LessonProgress.objects.filter(enrolment__person__in=nothing, updated_at__year=year).exists()
+        or not this_year_has_begun()
+    )
 
 
 def test_learning_piles_up_before_the_year_ends_and_pauses_for_the_spring_festival(seeded, db):
