@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import (
     Case,
     Count,
@@ -452,30 +453,202 @@ def visible_training_plans(scope: Scope) -> QuerySet[TrainingPlan]:
     return plans.filter(in_scope | above).order_by("-credit_year", "name")
 
 
-def training_plan_status(plan: TrainingPlan, *, scope: Scope) -> dict[str, Any]:
-    """Enrolment counts of one plan per course (enrolled, completed, overdue), counting
-    only the people in ``scope``: an officer below a provincial plan sees their own."""
-    today = timezone.localdate()
+PLAN_OVERDUE_PAGE_SIZE = 25
+
+
+@dataclass
+class PlanUnitRow:
+    """A plan's people in one unit's subtree (or, ``own``, sitting directly in the unit)."""
+
+    unit: OrgUnit
+    enrolled: int = 0  # people with an enrolment of the plan
+    completed: int = 0  # of them, people whose every enrolment of the plan is completed
+    overdue: int = 0  # of them, people with an enrolment past its due date, not completed
+    own: bool = False
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        if not self.enrolled:
+            return None
+        return (Decimal(self.completed) * 100 / self.enrolled).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class PlanOverdue:
+    """One enrolment of the plan past its due date and not completed."""
+
+    enrolment: Enrolment
+    unit_label: str
+    days_overdue: int
+
+
+def training_plan_status(
+    plan: TrainingPlan,
+    *,
+    scope: Scope,
+    unit: OrgUnit | None = None,
+    page: int = 1,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """One plan's figures, counting only the active people in ``scope`` (an officer below a
+    provincial plan sees their own) and under ``unit`` (a unit of the scope, else the part
+    of the scope the plan covers): per course (enrolled, completed, overdue), per child unit
+    (people enrolled, completed, overdue) and the overdue enrolments, one page of them.
+
+    A fixed number of queries whatever the number of people, courses and units: the child
+    units' figures are one GROUP BY on the prefix of the people's unit paths."""
+    today = today or timezone.localdate()
+    start, roots = _plan_start(plan, scope=scope)
+    node = unit or start
+    row_units = roots
+    if node is not None:
+        row_units = list(
+            OrgUnit.objects.filter(path__startswith=node.path, depth=node.depth + 1).order_by(
+                "path"
+            )
+        )
+    enrolments = scope.narrow(
+        Enrolment.objects.filter(training_plan=plan, person__is_active=True),
+        via="person__org_unit",
+    )
+    people = scope.narrow(training_plan_people(plan), via="org_unit")
+    if node is not None:
+        enrolments = enrolments.filter(person__org_unit__path__startswith=node.path)
+        people = people.filter(org_unit__path__startswith=node.path)
+    late = Q(status=EnrolmentStatus.ACTIVE, due_date__lt=today)
+
     rows = (
-        scope.narrow(Enrolment.objects.filter(training_plan=plan), via="person__org_unit")
+        enrolments.order_by()
         .values("course_id")
         .annotate(
             enrolled=Count("pk"),
             completed=Count("pk", filter=Q(status=EnrolmentStatus.COMPLETED)),
-            overdue=Count("pk", filter=Q(status=EnrolmentStatus.ACTIVE, due_date__lt=today)),
+            overdue=Count("pk", filter=late),
         )
     )
     by_course = {row["course_id"]: row for row in rows}
     courses = list(plan.courses.order_by("path"))
+    course_rows = []
+    for course in courses:
+        row = by_course.get(course.pk, {"enrolled": 0, "completed": 0, "overdue": 0})
+        row["completion_rate"] = (
+            (Decimal(row["completed"]) * 100 / row["enrolled"]).quantize(Decimal("0.1"))
+            if row["enrolled"]
+            else None
+        )
+        course_rows.append((course, row))
+
+    unit_rows = _plan_unit_rows(enrolments, node=node, units=row_units, late=late)
+    total = PlanUnitRow(
+        unit=node or plan.org_unit,
+        enrolled=sum(row.enrolled for row in unit_rows),
+        completed=sum(row.completed for row in unit_rows),
+        overdue=sum(row.overdue for row in unit_rows),
+    )
+
+    overdue = enrolments.filter(late).select_related("person", "person__org_unit", "course")
+    paginator = Paginator(
+        overdue.order_by("due_date", "person__org_unit__path", "person__employee_number", "pk"),
+        PLAN_OVERDUE_PAGE_SIZE,
+    )
+    try:
+        overdue_page = paginator.page(page)
+    except (EmptyPage, PageNotAnInteger):
+        # Past the end (or nonsense): the first page, as every list of the dashboards does.
+        overdue_page = paginator.page(1)
+    lines = list(overdue_page.object_list)
+    labels = org_unit_labels({line.person.org_unit for line in lines}, roots=scope.roots)
+    overdue_lines = [
+        PlanOverdue(
+            enrolment=line,
+            unit_label=labels[line.person.org_unit_id],
+            days_overdue=(today - line.due_date).days if line.due_date else 0,
+        )
+        for line in lines
+    ]
+
     return {
-        "course_rows": [
-            (course, by_course.get(course.pk, {"enrolled": 0, "completed": 0, "overdue": 0}))
-            for course in courses
-        ],
-        "people_in_scope": scope.narrow(training_plan_people(plan), via="org_unit").count(),
+        "course_rows": course_rows,
+        "people_in_scope": people.count(),
         "plan_unit_label": org_unit_labels([plan.org_unit])[plan.org_unit.pk],
         "rank_names": [str(Rank(rank).label) for rank in plan.ranks if rank in Rank.values],
+        "node": node,
+        "trail": _plan_trail(start, scope=scope, node=unit) if unit is not None else [],
+        "several_roots": node is None,
+        "unit_rows": unit_rows,
+        "unit_total": total,
+        "overdue_page": overdue_page,
+        "overdue_lines": overdue_lines,
     }
+
+
+def _plan_start(plan: TrainingPlan, *, scope: Scope) -> tuple[OrgUnit | None, list[OrgUnit]]:
+    """Where a plan's page starts: the plan's own unit when it lies in the scope, else the
+    scope's root the plan covers, or, covering several, all of them side by side (None and
+    the roots)."""
+    if scope.covers(plan.org_unit):
+        return plan.org_unit, []
+    covered = [root for root in scope.roots or () if root.path.startswith(plan.org_unit.path)]
+    if len(covered) == 1:
+        return covered[0], []
+    return None, covered
+
+
+def _plan_unit_rows(
+    enrolments: QuerySet[Enrolment], *, node: OrgUnit | None, units: list[OrgUnit], late: Q
+) -> list[PlanUnitRow]:
+    """The plan's people per unit of ``units`` (the node's children, or the roots side by
+    side) and, for a node, the people sitting directly in it: one GROUP BY."""
+    path = "person__org_unit__path"
+    if node is not None:
+        # Every person's path cut to the length of a child's path: the child they are under
+        # (or, no longer than the node's own path, the node itself).
+        prefix: Any = Substr(path, 1, len(node.path) + OrgUnit.steplen)
+    elif units:
+        prefix = Case(*(When(**{f"{path}__startswith": u.path}, then=Value(u.path)) for u in units))
+    else:
+        return []
+    counted = {
+        row["prefix"]: row
+        for row in enrolments.order_by()
+        .annotate(prefix=prefix)
+        .values("prefix")
+        .annotate(
+            enrolled=Count("person_id", distinct=True),
+            unfinished=Count("person_id", distinct=True, filter=Q(status=EnrolmentStatus.ACTIVE)),
+            overdue=Count("person_id", distinct=True, filter=late),
+        )
+    }
+
+    def row_for(unit: OrgUnit, key: str, *, own: bool = False) -> PlanUnitRow:
+        found = counted.get(key)
+        if found is None:
+            return PlanUnitRow(unit=unit, own=own)
+        return PlanUnitRow(
+            unit=unit,
+            enrolled=found["enrolled"],
+            completed=found["enrolled"] - found["unfinished"],
+            overdue=found["overdue"],
+            own=own,
+        )
+
+    rows = [row_for(unit, unit.path) for unit in units]
+    if node is not None:
+        own = row_for(node, node.path, own=True)
+        if own.enrolled:
+            rows.append(own)
+    return rows
+
+
+def _plan_trail(start: OrgUnit | None, *, scope: Scope, node: OrgUnit) -> list[OrgUnit]:
+    """The breadcrumb from where the plan's page starts (else the scope's root) to ``node``."""
+    if start is not None and node.path.startswith(start.path):
+        top = len(start.path)
+    else:
+        roots = [root for root in scope.roots or () if node.path.startswith(root.path)]
+        top = max((len(root.path) for root in roots), default=OrgUnit.steplen)
+    steps = [node.path[:end] for end in range(top, len(node.path) + 1, OrgUnit.steplen)]
+    return list(OrgUnit.objects.filter(path__in=steps).order_by("path"))
 
 
 def offline_credits(scope: Scope) -> QuerySet[CreditRecord]:

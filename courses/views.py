@@ -188,9 +188,26 @@ def hr_plans(request: PersonRequest) -> HttpResponse:
 @hr_required
 @require_GET
 def hr_plan(request: PersonRequest, plan_id: int) -> HttpResponse:
+    """One plan for the people in scope: per course, per child unit, and who is overdue.
+
+    ``unit`` narrows to a unit of the scope (anything else is a 404, like the plan itself);
+    ``page`` pages the overdue list (nonsense or past the end: the first page).
+    """
     plan = get_object_or_404(selectors.visible_training_plans(request.scope), pk=plan_id)
-    status = selectors.training_plan_status(plan, scope=request.scope)
-    return render(request, "courses/hr_plan.html", {"plan": plan, **status})
+    unit = None
+    raw_unit = request.GET.get("unit", "").strip()
+    if raw_unit:
+        if not (raw_unit.isascii() and raw_unit.isdigit() and len(raw_unit) <= 12):
+            raise Http404
+        unit = get_object_or_404(request.scope.units(), pk=int(raw_unit))
+    raw_page = request.GET.get("page", "")
+    page = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 7 else 1
+    status = selectors.training_plan_status(plan, scope=request.scope, unit=unit, page=page)
+    return render(
+        request,
+        "courses/hr_plan.html",
+        {"plan": plan, "unit_param": unit.pk if unit is not None else "", **status},
+    )
 
 
 OFFLINE_PAGE = 20
