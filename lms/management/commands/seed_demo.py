@@ -23,7 +23,7 @@ from courses.models import (
 )
 from demo import loader
 from exams import demo as exams_demo
-from exams.models import Exam, Question
+from exams.models import Attempt, Exam, Question
 from org import demo as org_demo
 from org.models import Person
 
@@ -97,9 +97,10 @@ class Command(BaseCommand):
                         person=accounts["learner"], course=begun, lessons_done=2
                     )
                 # Last year and this year so far (demo/history.yaml), for the dashboards.
-                courses_demo_history.seed(
+                history = courses_demo_history.seed(
                     history=data.history, catalogue=data.catalogue, org=data.org
                 )
+                exams_demo.seed_history_attempts(passes=history.exam_passes)
         except ValueError as error:
             raise CommandError(str(error)) from None
         after = _counts()
@@ -121,6 +122,7 @@ def _counts() -> dict[str, int]:
         "Courses": CoursePage.objects.count(),
         "Lessons": LessonPage.objects.count(),
         "Training plans": TrainingPlan.objects.count(),
+        "Exam attempts": Attempt.objects.count(),
         "Enrolments": Enrolment.objects.count(),
         "Credit targets": CreditTarget.objects.count(),
         "Credit records": CreditRecord.objects.count(),
