@@ -368,10 +368,10 @@ def month_rows(node: Node, year: int, current: Figures) -> list[MonthRow]:
 def band_labels() -> list[str]:
     return [
         _("No hours"),
-        _("Under 25% of target"),
-        _("25–50% of target"),
-        _("50–75% of target"),
-        _("75–100% of target"),
+        _("Under 25 percent of target"),
+        _("25 to 50 percent of target"),
+        _("50 to 75 percent of target"),
+        _("75 to 100 percent of target"),
         _("Target reached"),
     ]
 
