@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -65,10 +66,15 @@ def signed_in(person: Person) -> Client:
 
 
 @pytest.fixture(autouse=True)
-def commits(django_capture_on_commit_callbacks: Any) -> Iterator[None]:
+def commits(
+    request: pytest.FixtureRequest, django_capture_on_commit_callbacks: Any
+) -> Iterator[None]:
     """The test's transaction never commits: run what waits for the commit (the task) as
-    the request's own commit would."""
+    the request's own commit would; in the test's process, broker or not, except where a
+    real worker is the point."""
     global _commits
+    if request.node.get_closest_marker("worker") is None:
+        request.getfixturevalue("eager_tasks")
     _commits = django_capture_on_commit_callbacks
     yield
     _commits = None
@@ -121,16 +127,21 @@ def test_an_xlsx_export_has_its_header_lines_columns_and_rows(
     assert response.status_code == 302
     assert response["Location"] == reverse("dashboards:export_job", args=[job.pk])
     assert job.status == ExportStatus.DONE  # eager: written in the request
-    title = exports.TABLES["people"].title
-    assert re.fullmatch(
-        rf"{_('Training statistics')}-{title}-{year}-\d{{8}}-\d{{4}}\.xlsx", job.filename
+    dashboard, title = (
+        pgettext("export header", "Training statistics"),
+        exports.TABLES["people"].title,
     )
+    assert re.fullmatch(rf"{dashboard}-{title}-{year}-\d{{8}}-\d{{4}}\.xlsx", job.filename)
     sheet, rows = sheet_rows(download(client, job))
     assert rows[0][0].endswith(str(exports.TABLES["people"].title))
-    assert rows[1][:2] == (str(_("Scope")), "西湖区")
+    assert rows[1][:2] == (str(pgettext("export header", "Scope")), "西湖区")
     assert rows[2][1] == year
     labels = [row[0] for row in rows[3:6]]
-    assert labels == [_("Generated at"), _("Figures updated at"), None]
+    assert labels == [
+        pgettext("export header", "Generated at"),
+        pgettext("export header", "Figures updated at"),
+        None,
+    ]
     heading = rows[6]
     assert heading[:4] == (
         column("Name"),
@@ -163,8 +174,8 @@ def test_a_csv_export_is_utf8_with_a_bom_and_the_same_lines(
 
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-    assert rows[1] == [_("Scope"), "西湖区"]
-    assert rows[2] == [_("Credit year"), str(year)]
+    assert rows[1] == [pgettext("export header", "Scope"), "西湖区"]
+    assert rows[2] == [pgettext("export header", "Credit year"), str(year)]
     assert rows[5] == []
     assert rows[6][0] == column("Name")
     assert [row[0] for row in rows[7:]] == ["赵丽", "张晓明", "李文静"]
@@ -238,7 +249,7 @@ def test_an_empty_selection_gives_a_file_with_its_header(
     job = ExportJob.objects.get()
     assert job.status == ExportStatus.DONE and job.total == 0
     sheet, rows = sheet_rows(download(client, job))
-    assert rows[3][0] == _("Filters")
+    assert rows[3][0] == pgettext("export header", "Filters")
     assert "没有这个人" in rows[3][1]
     assert rows[-1][0] == column("Name")  # the column headers, and nothing below
 
@@ -537,3 +548,36 @@ def test_the_fast_xlsx_rows_read_back_as_openpyxls_own() -> None:
     assert fast["B6"].value == "T000001" and fast["E6"].value == 12.5
     assert (fast["A8"].value, fast["B8"].value) == ("\tindented", "\rreturn")
     assert fast["A9"].value == "控制字符"  # a character XML cannot carry is dropped
+
+
+# --- with a broker: the web process queues, a real worker writes -------------------------------
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_worker_writes_the_export_the_web_process_queued(
+    tree: factories.Tree, xihu_hr: Person, learner: Person, queue: str, private_files: Any
+) -> None:
+    from tests.celery_worker import start_worker, stop_worker
+
+    refresh.refresh_due()
+    year = timezone.localtime().year
+    client = signed_in(xihu_hr)
+    worker = start_worker(queue, env={"PRIVATE_ROOT": str(private_files)})
+    try:
+        response = client.post(
+            reverse("dashboards:export", args=["people"]), {"format": "csv", "year": str(year)}
+        )
+        job = ExportJob.objects.get()
+        assert response["Location"] == reverse("dashboards:export_job", args=[job.pk])
+        state_url = reverse("dashboards:export_job", args=[job.pk]) + "?format=json"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not client.get(state_url).json()["finished"]:
+            time.sleep(0.3)
+    finally:
+        stop_worker(worker)
+
+    state = client.get(state_url).json()
+    assert (state["status"], state["done"]) == ("done", 2), state
+    rows = list(csv.reader(io.StringIO(download(client, job).decode("utf-8-sig"))))
+    assert [row[0] for row in rows[7:]] == ["赵丽", "张晓明"]
