@@ -34,10 +34,10 @@ PEOPLE_PAGE_SIZE = 25
 # --- the request's year and unit ---------------------------------------------------------
 
 
-def parse_year(raw: str | None, *, now: Any = None) -> int:
+def parse_year(raw: str | None, *, now: Any = None, years: list[int] | None = None) -> int:
     """The credit year asked for (default: this year in Asia/Shanghai). A year that is not
     a number or has no data is a 400 with a message saying which years there are."""
-    years = refresh.years_shown(now)
+    years = years if years is not None else refresh.years_shown(now)
     if raw in (None, ""):
         return years[0]
     text = str(raw).strip()
@@ -380,7 +380,8 @@ def band_labels() -> list[str]:
 
 # The people list's statuses: 未参训, 未达标 (started, below target), 已达标, 逾期.
 STATUSES: dict[str, dict[str, Any]] = {
-    "none": {"participated": False},
+    # Not started: nothing learnt, and the target not met (a target of 0 is met by nothing).
+    "none": {"participated": False, "reached": False},
     "behind": {"participated": True, "reached": False},
     "met": {"reached": True},
     "overdue": {"overdue__gt": 0},

@@ -26,11 +26,12 @@ def bad_request(request: PersonRequest, message: str) -> HttpResponse:
 
 def page_context(request: PersonRequest) -> dict[str, Any]:
     """Year, node and the year choices every dashboard page starts from (BadRequest/404)."""
-    year = selectors.parse_year(request.GET.get("year"))
+    years = refresh.years_shown()
+    year = selectors.parse_year(request.GET.get("year"), years=years)
     node = selectors.dashboard_node(request.scope, selectors.parse_id(request.GET.get("unit")))
     return {
         "year": year,
-        "years": refresh.years_shown(),
+        "years": years,
         "node": node,
         "unit_param": node.unit.pk if node.unit is not None and not node.top else "",
     }

@@ -192,7 +192,7 @@ def check_everything(year: int, now: datetime) -> None:
             # People sitting directly in a unit with child units are counted, not lost.
             assert any(row.own for row in rows) == bool(children and direct)
         statuses = {
-            "none": lambda f: not f["participated"],
+            "none": lambda f: not f["participated"] and not f["reached"],
             "behind": lambda f: f["participated"] and not f["reached"],
             "met": lambda f: f["reached"],
             "overdue": lambda f: f["late"] > 0,
