@@ -581,3 +581,23 @@ def test_a_worker_writes_the_export_the_web_process_queued(
     assert (state["status"], state["done"]) == ("done", 2), state
     rows = list(csv.reader(io.StringIO(download(client, job).decode("utf-8-sig"))))
     assert [row[0] for row in rows[7:]] == ["赵丽", "张晓明"]
+
+
+def test_an_officer_of_two_subtrees_exports_both_with_labels_from_each_root(
+    people: dict[str, Person], xihu_hr: Person, year: int, tree: factories.Tree
+) -> None:
+    org_services.role_grant(person=xihu_hr, role=Role.HR_OFFICER, org_unit=tree.ningbo)
+    client = signed_in(xihu_hr)
+
+    start(client, "people", "csv", year=str(year))
+
+    rows = list(
+        csv.reader(io.StringIO(download(client, ExportJob.objects.get()).decode("utf-8-sig")))
+    )
+    assert rows[1][1] == exports.scope_label(
+        exports.selectors.dashboard_node(exports.scope_of(xihu_hr.user), None)
+    )
+    assert "西湖区" in rows[1][1] and "宁波市" in rows[1][1]
+    units = {row[0]: row[2] for row in rows[7:]}
+    assert units["宁波人员"] == "宁波市 / 宁波市大数据发展管理局"
+    assert units["张晓明"] == "西湖区 / 西湖区数据资源管理局 / 信息化科"

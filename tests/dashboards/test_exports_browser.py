@@ -133,3 +133,24 @@ def test_the_progress_bar_follows_a_job_a_worker_writes(
     book = openpyxl.load_workbook(io.BytesIO(downloaded(page)))
     assert book.worksheets[0].max_row > 7
     context.close()
+
+
+@pytest.mark.postgres
+def test_without_javascript_the_refresh_link_shows_the_finished_job(
+    office: factories.Tree, live_server: Any, browser: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(exports.export_run_task, "delay", lambda pk: None)  # no worker yet
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live_server.url, "xihuhr", factories.PASSWORD)
+    export_from_home(page, live_server.url, "csv")
+    assert page.locator("#export-refresh").is_visible()
+    assert page.locator("#export-download").is_hidden()
+
+    exports.export_run(job_id=ExportJob.objects.get().pk)
+    with page.expect_navigation():
+        page.locator("#export-refresh a").click()
+
+    assert page.locator("#export-download").is_visible()
+    assert page.locator("#export-refresh").count() == 0
+    context.close()
