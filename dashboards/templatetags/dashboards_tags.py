@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -42,7 +43,9 @@ def change(now: Any, before: Any, name: str, unit: str = "") -> str:
     if difference == 0:
         return _("same as last year")
     arrow = "▲" if difference > 0 else "▼"
-    shown = f"{abs(difference)}{unit}"
+    # A rate changes by percentage points (个百分点), not by per cent of itself.
+    suffix = pgettext("change of a rate", " percentage points") if unit == "%" else unit
+    shown = f"{abs(difference)}{suffix}"
     return f"{arrow} {shown}"
 
 
