@@ -175,4 +175,4 @@ def test_without_javascript_the_record_says_how_to_print(city, live_server, brow
     context.close()
 
     assert not button
-    assert "Ctrl+P" in hint
+    assert "打印" in hint and "浏览器" in hint
