@@ -287,7 +287,7 @@ class RandomProvinceTest(TestCase):
         settings_row.save()
 
     @settings(
-        max_examples=15,
+        max_examples=10,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )

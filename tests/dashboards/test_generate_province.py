@@ -288,7 +288,9 @@ def test_copy_rows_read_back_as_the_orm_writes_them(tree: factories.Tree) -> Non
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)  # outside a transaction, as the command runs
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # outside a transaction, as the command runs
 def test_a_load_leaves_the_schema_as_it_was() -> None:
     def schema(table: str) -> tuple[list[Any], list[Any]]:
         with connection.cursor() as cursor:

@@ -33,6 +33,13 @@ def credit(person: Person, course: Any, *, month: int = 3) -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def figures_in_the_request(settings: Any) -> None:
+    """The page recomputes stale figures in the request, as under the embedded default
+    (with a broker, a worker would, while the page shows what it has)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
 @pytest.fixture
 def course(db: None) -> Any:
     return factories.course_create(title="统计课程", hours="4.0", lessons=1)
