@@ -249,7 +249,7 @@ def chart_pages(echarts_installed: None, browser: Any) -> Iterator[Any]:
 
 def wait_until_drawn(page: Any) -> None:
     page.wait_for_function(
-        "document.querySelectorAll('figure.dash-chart.is-drawn').length === 3", timeout=10_000
+        "() => document.querySelectorAll('figure.dash-chart.is-drawn').length === 3", timeout=10_000
     )
 
 
@@ -323,7 +323,7 @@ def test_both_charts_are_drawn_under_the_sites_policy(chart_pages, screen):
         # Narrowed to a phone, the twelve units' bars lie down; the description stays tidy.
         page.set_viewport_size(PHONE)
         page.wait_for_function(
-            "document.querySelector('#units .dash-chart-canvas').clientHeight > 300"
+            "() => document.querySelector('#units .dash-chart-canvas').clientHeight > 300"
         )
         page.wait_for_timeout(300)
         assert "NaN" not in (hours.get_attribute("aria-label") or "")

@@ -46,7 +46,9 @@ def _started(browser: Any, live_server: Any, exam: Any, viewport: dict[str, int]
     page.locator("#q1").wait_for()
     # exam.js is deferred: it has run once it has measured the bar.
     page.wait_for_function(
-        "document.getElementById('exam').style.getPropertyValue('--exam-head-height') !== ''"
+        # A function, not an expression: Playwright polls an expression with eval(), which
+        # the portal's Content-Security-Policy refuses once the first check fails.
+        "() => document.getElementById('exam').style.getPropertyValue('--exam-head-height') !== ''"
     )
     page.screenshot(path=str(SHOTS / f"attempt-{viewport['width']}.png"))
     return context, page
