@@ -103,6 +103,14 @@ def parse_args() -> argparse.Namespace:
         "--export-timeout", type=float, default=600.0, help="give the export up after (s)"
     )
     parser.add_argument("--no-export", action="store_true", help="skip the export leg")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database (and its summary) at the end"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use the database a --keep run left (same sizes and seed) instead of generating",
+    )
     args = parser.parse_args()
     if args.repeat < 2 or args.clients < 1 or args.rounds < 1:
         parser.error("--repeat must be at least 2, --clients and --rounds at least 1")
@@ -533,15 +541,30 @@ def export_people(officer: Browser, temp: Path, timeout: float) -> dict[str, Any
 # --- the run -------------------------------------------------------------------------
 
 
-def prepare(args: argparse.Namespace) -> dict[str, Any]:
-    """Migrate, generate, pre-compute, collect static files; the generator's summary."""
-    from django.core.management import call_command, get_commands
-    from django.db import connection, connections
+KEPT_SUMMARY = Path(tempfile.gettempdir()) / f"{DATABASE}.json"
 
-    step = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    log(f"migrated in {time.perf_counter() - step:.1f} s")
-    connections.close_all()
+
+def sizes(args: argparse.Namespace) -> dict[str, int]:
+    return {
+        name: getattr(args, name) for name in ("people", "units", "enrolments", "credits", "seed")
+    }
+
+
+def kept_summary(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The generator's summary of the database a ``--keep`` run left, if it is of these
+    sizes and still there (the database is checked to hold people)."""
+    from org.models import Person
+
+    if not KEPT_SUMMARY.exists() or not Person.objects.exists():
+        return None
+    kept = json.loads(KEPT_SUMMARY.read_text())
+    if kept.get("args") != sizes(args):
+        return None
+    log(f"reusing the kept database {DATABASE} ({kept['args']})")
+    return dict(kept["generated"], reused=True)
+
+
+def generate(args: argparse.Namespace) -> dict[str, Any]:
     seconds, output = manage(
         "generate_province",
         f"--people={args.people}",
@@ -556,21 +579,30 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     generated: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
     generated["wall_seconds"] = round(seconds, 1)
     log(f"generate_province: {seconds:.1f} s wall")
-    if "dashboards_refresh" in get_commands():
-        refresh_seconds, _output = manage("dashboards_refresh", eager=True)
-        generated["refresh"] = {"via": "manage.py dashboards_refresh"}
-    else:
-        # Until the lead's command exists, its task does the same work (refresh.refresh_due).
-        log("WARNING: manage.py dashboards_refresh does not exist yet; calling the task")
-        refresh_seconds, _output = manage(
-            "shell",
-            "-c",
-            "from dashboards.tasks import dashboards_refresh; dashboards_refresh()",
-            eager=True,
-        )
-        generated["refresh"] = {"via": "dashboards.tasks.dashboards_refresh (no command yet)"}
-    generated["refresh"]["seconds"] = round(refresh_seconds, 1)
-    log(f"figures refreshed in {refresh_seconds:.1f} s ({generated['refresh']['via']})")
+    return generated
+
+
+def prepare(args: argparse.Namespace) -> dict[str, Any]:
+    """Migrate, generate (or reuse), pre-compute, collect static files; the summary."""
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    step = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    log(f"migrated in {time.perf_counter() - step:.1f} s")
+    connections.close_all()
+    generated = kept_summary(args) if args.reuse else None
+    if generated is None:
+        generated = generate(args)
+    if args.keep:
+        KEPT_SUMMARY.write_text(json.dumps({"args": sizes(args), "generated": generated}))
+    generated = dict(generated)
+    refresh_seconds, _output = manage("dashboards_refresh", eager=True)
+    generated["refresh"] = {
+        "via": "manage.py dashboards_refresh",
+        "seconds": round(refresh_seconds, 1),
+    }
+    log(f"figures refreshed in {refresh_seconds:.1f} s")
     step = time.perf_counter()
     with connection.cursor() as cursor:
         # As autovacuum would leave loaded tables; it must not visit them mid-timing.
@@ -737,7 +769,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lms-bench-dashboards-") as temp_name:
         temp = Path(temp_name)
         configure_environment(temp)
-        pgdb.database_create(DATABASE)
+        if not args.reuse or not pgdb.database_exists(DATABASE):
+            pgdb.database_create(DATABASE)
         for url in (REDIS_CACHE_URL, REDIS_BROKER_URL):
             redis_flush(url)
         try:
@@ -746,7 +779,14 @@ def main() -> None:
             django.setup()
             result = run(args, temp)
         finally:
-            pgdb.database_drop(DATABASE)
+            if args.keep:
+                from django.db import connections
+
+                connections.close_all()
+                log(f"kept the database {DATABASE} for --reuse")
+            else:
+                pgdb.database_drop(DATABASE)
+                KEPT_SUMMARY.unlink(missing_ok=True)
             for url in (REDIS_CACHE_URL, REDIS_BROKER_URL):
                 redis_flush(url)
     log(f"total {time.perf_counter() - started:.1f} s")

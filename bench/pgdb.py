@@ -29,3 +29,11 @@ def database_drop(database: str) -> None:
     except Exception:  # Django may not have loaded; the drop must still happen
         pass
     server_execute("DROP DATABASE IF EXISTS {name} WITH (FORCE)", database)
+
+
+def database_exists(database: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as admin:
+        row = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+    return row is not None

@@ -280,9 +280,11 @@ def child_rows(node: Node, year: int, *, sort: str | None = None) -> list[UnitRo
                 path__startswith=node.unit.path, depth=node.unit.depth + 1
             ).order_by("path")
         )
-    wanted = [unit.pk for unit in units]
+    # The children's subtree rows and the node's own direct row (本级): half the stored
+    # rows of these units, which a province's 51 children make worth leaving unread.
+    wanted = Q(org_unit__in=[unit.pk for unit in units], subtree=True)
     if node.unit is not None:
-        wanted.append(node.unit.pk)
+        wanted |= Q(org_unit=node.unit, subtree=False)
     current = _rows_by_unit(year, Basis.YEAR, wanted)
     earlier = _rows_by_unit(compare_year, compare_basis, wanted)
     rows = [
@@ -322,10 +324,10 @@ def child_rows(node: Node, year: int, *, sort: str | None = None) -> list[UnitRo
     return present + missing
 
 
-def _rows_by_unit(year: int, basis: str, units: list[int]) -> dict[tuple[int, bool], UnitYear]:
+def _rows_by_unit(year: int, basis: str, wanted: Q) -> dict[tuple[int, bool], UnitYear]:
     return {
         (row.org_unit_id, row.subtree): row
-        for row in UnitYear.objects.filter(year=year, basis=basis, org_unit__in=units)
+        for row in UnitYear.objects.filter(wanted, year=year, basis=basis)
     }
 
 
@@ -403,11 +405,15 @@ def people_in(
     """The year's figures of the people under the node, filtered by rank, status and a
     name or employee number, in the order HR reads them (unit, then employee number)."""
     filters = filters or {}
-    rows = PersonYear.objects.filter(node.scope.path_q("path"), year=year).select_related(
-        "person", "org_unit"
-    )
+    rows = PersonYear.objects.filter(year=year).select_related("person", "org_unit")
     if node.unit is not None:
+        # The unit was found in the scope (dashboard_node), and a scope is whole subtrees:
+        # its subtree is the one condition. Repeating the scope's own LIKE beside it made
+        # PostgreSQL expect a hundredth of the rows and sort a county instead of reading
+        # its first 25 in index order (10 ms against 0.4 ms).
         rows = rows.filter(path__startswith=node.unit.path)
+    else:
+        rows = rows.filter(node.scope.path_q("path"))
     rank = (filters.get("rank") or "").strip()
     if rank:
         rows = rows.filter(rank=rank)

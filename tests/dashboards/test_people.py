@@ -246,6 +246,26 @@ def test_pages_and_a_page_past_the_end_is_the_first(client, cast, hangzhou_hr, t
         assert names(client.get(LIST, {"page": past})) == first, past
 
 
+def test_the_unfiltered_lists_stored_count_is_the_number_of_its_rows(
+    cast, hangzhou_hr, platform_admin, tree
+):
+    # Someone leaves and someone moves after the refresh: the stored rows and the stored
+    # totals describe the same moment, so the count still fits the pages.
+    cast["idle"].is_active = False
+    cast["idle"].save()
+    cast["behind"].org_unit = tree.ningbo_data_bureau
+    cast["behind"].save()
+    for officer, unit in (
+        (hangzhou_hr, None),
+        (hangzhou_hr, tree.binjiang_hr_bureau),
+        (hangzhou_hr, tree.xihu_it_section),
+        (platform_admin, None),
+    ):
+        node = selectors.dashboard_node(scope_of(officer.user), unit.pk if unit else None)
+        page, _rows = reads.people_page(node, YEAR, reads.people_filters({}), None)
+        assert page.paginator.count == selectors.people_in(node, YEAR).count() > 0, unit
+
+
 def test_a_bad_year_is_a_400_that_says_which_years_there_are(client, cast, hangzhou_hr):
     client = signed_in(client, hangzhou_hr)
 
