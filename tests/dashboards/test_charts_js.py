@@ -286,6 +286,8 @@ def test_both_charts_are_drawn_under_the_sites_policy(chart_pages, screen):
     assert "人均学时" in description  # the figcaption
     assert "2026年" in description and "2025年" in description
     assert "折线图" in description  # ECharts' Chinese words: the page is zh-hans
+    # Series by name, not by ECharts' count from nought.
+    assert "“2026年”是折线图" in description and "第0个" not in description
     # Every month, not ECharts' first ten, without the category's index before the value.
     assert "1月的数据是12.5，" in description and "12月的数据是88" in description
     assert "4月的数据是—" in description and "NaN" not in description

@@ -119,7 +119,16 @@
     };
   }
 
+  var SERIES_WORDS = {
+    zh: { withName: "“{seriesName}”是{seriesType}，", withoutName: "一个系列是{seriesType}，" },
+    en: {
+      withName: " The series {seriesName} is a {seriesType}.",
+      withoutName: " A series is a {seriesType}."
+    }
+  };
+
   function options(figure, canvas, data, language) {
+    var chinese = language.toLowerCase().indexOf("zh") === 0;
     var kind = figure.getAttribute("data-chart") === "bar" ? "bar" : "line";
     var percent = figure.hasAttribute("data-percent");
     var unit = percent ? "" : (figure.getAttribute("data-unit") || "").trim();
@@ -179,7 +188,10 @@
           // A year's months in full (ECharts stops at 10 values); beyond 31 it says it is a part.
           // Dimension 0 is the category's index, which ECharts would read out before each value
           // (apache/echarts#20063).
-          data: { maxCount: 31, excludeDimensionId: [0] }
+          data: { maxCount: 31, excludeDimensionId: [0] },
+          // ECharts numbers the series from 0 in its sentences ("第0个系列"); they are named
+          // by their legend instead.
+          series: { multiple: SERIES_WORDS[chinese ? "zh" : "en"] }
         }
       },
       legend: { type: "scroll", top: 0, left: 0, itemGap: phone ? 12 : 20 },
@@ -246,7 +258,8 @@
     }
     // ECharts writes NaN into its description for a missing value; the table's own mark for
     // it (its text, "—" in the contract) reads better. The description is written again on
-    // every render (a resize too), hence the event as well as the call now.
+    // every render (a resize too), not always before "finished" fires: an observer of the
+    // attribute tidies each new one (setting it again changes no NaN, so it stops there).
     var blank = table.querySelector('td[data-value=""]');
     var mark = (blank && text(blank)) || "—";
     function tidyDescription() {
@@ -256,7 +269,14 @@
       }
     }
     tidyDescription();
-    chart.on("finished", tidyDescription);
+    if (window.MutationObserver) {
+      new MutationObserver(tidyDescription).observe(canvas, {
+        attributes: true,
+        attributeFilter: ["aria-label"]
+      });
+    } else {
+      chart.on("finished", tidyDescription);
+    }
     charts.push({
       chart: chart, figure: figure, canvas: canvas, data: data, language: language,
       width: canvas.clientWidth
