@@ -41,9 +41,14 @@ def _missing(marker: str) -> str | None:
 # The longest tests first, so that the two workers of `pytest -n 2` finish together: the
 # crawl of the whole portal (minutes), then the other browser tests, then the rest. Left in
 # file order, the crawl started last and ran alone at the end of the services leg.
+# This runs before pytest-django's own ordering (both tryfirst; a conftest's hook is called
+# before a plugin's), whose stable sort then keeps Django's rule on top: tests in a
+# transaction first, then the transactional ones, whose flush empties the tables that
+# migrations filled (permissions, the catalogue page).
 LONGEST_FIRST = ("tests/lms/test_crawl.py", "tests/courses/test_browser_learning.py")
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     def weight(item: pytest.Item) -> int:
         for place, path in enumerate(LONGEST_FIRST):
