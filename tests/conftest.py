@@ -38,28 +38,6 @@ def _missing(marker: str) -> str | None:
     return None
 
 
-# The longest tests first, so that the two workers of `pytest -n 2` finish together: the
-# crawl of the whole portal (minutes), then the other browser tests, then the rest. Left in
-# file order, the crawl started last and ran alone at the end of the services leg.
-# This runs before pytest-django's own ordering (both tryfirst; a conftest's hook is called
-# before a plugin's), whose stable sort then keeps Django's rule on top: tests in a
-# transaction first, then the transactional ones, whose flush empties the tables that
-# migrations filled (permissions, the catalogue page).
-LONGEST_FIRST = ("tests/lms/test_crawl.py", "tests/courses/test_browser_learning.py")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    def weight(item: pytest.Item) -> int:
-        for place, path in enumerate(LONGEST_FIRST):
-            if item.nodeid.startswith(path):
-                return place
-        browser = item.get_closest_marker("browser") is not None
-        return len(LONGEST_FIRST) + (0 if browser else 1)
-
-    items.sort(key=weight)  # stable: the file order within each group
-
-
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for marker in ("postgres", "worker", "browser"):
         if item.get_closest_marker(marker) is None:
