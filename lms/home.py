@@ -115,7 +115,9 @@ def learner_home(person: Person, *, now: datetime | None = None) -> LearnerHome:
 
 
 def exams_to_sit_now(person: Person, *, now: datetime) -> list[ExamLine]:
-    """Exams open to the person that they may start or resume now, closing soonest first.
+    """Exams open to the person that they may start or resume now, closing soonest first,
+    leaving out those already passed (the result that counts, by the exam's grading method)
+    unless an attempt is open: done is not a thing to do; My exams still offers a retake.
 
     Whether one may is the exams app's allowance (window, attempts, extra attempts, an open
     attempt to resume); the query only leaves out exams long closed, so that years of past
@@ -127,11 +129,17 @@ def exams_to_sit_now(person: Person, *, now: datetime) -> list[ExamLine]:
         .select_related("course")
         .order_by(F("closes_at").asc(nulls_last=True), "title", "pk")
     )
-    allowances = exam_selectors.allowances_for(person, exams, now=now)
+    attempts = exam_selectors.attempts_by_exam(person, exams)
+    allowances = exam_selectors.allowances_for(person, exams, attempts=attempts, now=now)
+
+    def passed(exam: Exam) -> bool:
+        result = exam_selectors.result_among(exam, attempts.get(exam.pk, []))
+        return result is not None and bool(result.passed)
+
     return [
         ExamLine(exam=exam, allowance=allowances[exam.pk])
         for exam in exams
-        if allowances[exam.pk].can_start
+        if allowances[exam.pk].can_start and (allowances[exam.pk].resumable or not passed(exam))
     ]
 
 

@@ -276,6 +276,12 @@ def test_exams_open_now_show_attempts_left_and_closing_time_by_the_exams_rule(cl
     ExamOverride.objects.create(exam=extra, person=learner, extra_attempts=1)
     open_exam(title="未开始", opens_at=now + timedelta(days=1))
     open_exam(title="已结束", opens_at=now - timedelta(days=3), closes_at=now - timedelta(hours=1))
+    # Passed, with an attempt left: done, not a thing to do (My exams still offers a retake).
+    passed = open_exam(title="已通过", attempts=3, shuffle_options=False)
+    attempt = exam_services.attempt_start(exam=passed, person=learner)
+    exam_services.answer_save(attempt=attempt, position=1, response="c")
+    exam_services.attempt_submit(attempt=attempt)
+    assert passed.attempts.get(person=learner).passed
     sign_in(client, learner)
 
     block = section(client.get("/"), "home-exams")
