@@ -26,6 +26,10 @@ from tests import factories
 REQUIRE_SERVICES = os.environ.get("LMS_REQUIRE_SERVICES") == "1"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# What the browser tests look through and check against: the two screens of the brief, and
+# axe-core's WCAG 2.1 A/AA rules.
+VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 def _missing(marker: str) -> str | None:
@@ -207,6 +211,16 @@ def browser() -> Iterator[Any]:
             chromium.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     wait_for_other_database_sessions_to_end()
+
+
+def assert_no_axe_violations(page: Any) -> None:
+    """axe-core over the page as it is now: something was checked, and nothing violates
+    WCAG 2.1 A/AA (the report names every violation)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=WCAG_AA)
+    assert results.response["passes"], "axe-core checked nothing"
+    assert results.violations_count == 0, results.generate_report()
 
 
 def sign_in(page: Any, base_url: str, username: str, password: str) -> None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from courses import services as course_services
 from org.models import Person
 from tests import factories
-from tests.conftest import sign_in
+from tests.conftest import VIEWPORTS, WCAG_AA, sign_in
 from tests.dashboards.test_courses import attempt, certificate, enrol
 
 pytestmark = [
@@ -24,8 +24,6 @@ pytestmark = [
 ]
 
 SCREENS = Path(__file__).resolve().parents[2] / "var" / "screens"
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 
 
 @pytest.fixture

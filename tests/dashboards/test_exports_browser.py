@@ -20,7 +20,7 @@ from dashboards import exports, refresh
 from dashboards.models import ExportJob, ExportStatus
 from org.models import Person
 from tests import factories
-from tests.conftest import sign_in
+from tests.conftest import WCAG_AA, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,7 +28,6 @@ pytestmark = [
 ]
 
 SCREENS = Path(__file__).resolve().parents[2] / "var" / "screens"
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 

@@ -18,7 +18,7 @@ from django.utils.translation import pgettext
 from dashboards import exports, refresh
 from org.models import Person
 from tests import factories
-from tests.conftest import sign_in
+from tests.conftest import VIEWPORTS, assert_no_axe_violations, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,8 +26,6 @@ pytestmark = [
 ]
 
 SCREENS = Path(__file__).resolve().parents[2] / "var" / "screens"
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture
@@ -54,17 +52,9 @@ def unit_names(page: Any) -> list[str]:
     ]
 
 
-def no_violations(page: Any) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=WCAG_AA)
-    assert results.response["passes"], "axe-core checked nothing"
-    assert results.violations_count == 0, results.generate_report()
-
-
 def nothing_of_ningbo(page: Any) -> None:
     body = page.content()
-    assert "宁波" not in body and "周宁波" not in body
+    assert "宁波" not in body  # neither the city nor its person 周宁波
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
@@ -81,14 +71,14 @@ def test_an_officer_drills_down_two_levels_and_exports_what_they_see(
     page.goto(live_server.url + "/hr/")
     assert page.locator("h1").inner_text().startswith("培训统计")
     assert sorted(unit_names(page)) == sorted(["西湖区", "滨江区", "杭州市（本级）"])
-    no_violations(page)
+    assert_no_axe_violations(page)
     nothing_of_ningbo(page)
     page.screenshot(path=str(SCREENS / f"drill-0-{viewport}.png"), full_page=True)
 
     page.locator(UNITS).get_by_role("link", name="西湖区").click()
     page.wait_for_url(f"{live_server.url}/hr/?unit={city.xihu.pk}*")
     assert unit_names(page) == ["西湖区数据资源管理局"]
-    no_violations(page)
+    assert_no_axe_violations(page)
     nothing_of_ningbo(page)
 
     page.locator(UNITS).get_by_role("link", name="西湖区数据资源管理局").click()
@@ -98,7 +88,7 @@ def test_an_officer_drills_down_two_levels_and_exports_what_they_see(
     assert names[0] == "信息化科" and len(names) == 2 and "本级" in names[1], names
     trail = page.locator(".dash-breadcrumb li").all_inner_texts()
     assert [step.strip() for step in trail] == ["杭州市", "西湖区", "西湖区数据资源管理局"]
-    no_violations(page)
+    assert_no_axe_violations(page)
     nothing_of_ningbo(page)
     page.screenshot(path=str(SCREENS / f"drill-2-{viewport}.png"), full_page=True)
 

@@ -23,7 +23,7 @@ from dashboards.refresh import refresh_due
 from exams import services as exam_services
 from org.models import Person
 from tests import factories
-from tests.conftest import sign_in
+from tests.conftest import VIEWPORTS, WCAG_AA, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -31,8 +31,6 @@ pytestmark = [
 ]
 
 SCREENS = Path(__file__).resolve().parents[2] / "var" / "screens"
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 

@@ -269,14 +269,10 @@
       }
     }
     tidyDescription();
-    if (window.MutationObserver) {
-      new MutationObserver(tidyDescription).observe(canvas, {
-        attributes: true,
-        attributeFilter: ["aria-label"]
-      });
-    } else {
-      chart.on("finished", tidyDescription);
-    }
+    new MutationObserver(tidyDescription).observe(canvas, {
+      attributes: true,
+      attributeFilter: ["aria-label"]
+    });
     charts.push({
       chart: chart, figure: figure, canvas: canvas, data: data, language: language,
       width: canvas.clientWidth
